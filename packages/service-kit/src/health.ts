@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** Whether this instance should get traffic. Flips to false first when shutting down. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reason: string | undefined;
+  markNotReady(reason: string): void;
+  markReady(): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readiness: Readiness;
+  }
+  interface FastifyContextConfig {
+    /** A probe route: not traced, not access-logged (kubelet calls it every few seconds). */
+    probe?: boolean;
+  }
+}
+
+function createReadiness(): Readiness {
+  let reason: string | undefined;
+  return {
+    get ready() {
+      return reason === undefined;
+    },
+    get reason() {
+      return reason;
+    },
+    markNotReady(why) {
+      reason = why;
+    },
+    markReady() {
+      reason = undefined;
+    },
+  };
+}
+
+const probe = { probe: true } as const;
+
+/** `/healthz` (liveness: the process answers) and `/readyz` (readiness: send me traffic). */
+async function healthPlugin(app: FastifyInstance): Promise<void> {
+  app.decorate('readiness', createReadiness());
+
+  app.get('/healthz', { config: probe }, async function healthz() {
+    return { status: 'ok' };
+  });
+
+  app.get('/readyz', { config: probe }, async function readyz(_request, reply) {
+    if (app.readiness.ready) return { status: 'ready' };
+    return reply.code(503).send({ status: 'not ready', reason: app.readiness.reason });
+  });
+}
+
+export const health: FastifyPluginAsync = fp(healthPlugin, { name: 'meshtrace-health', fastify: '5.x' });

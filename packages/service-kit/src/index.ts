@@ -1,0 +1,20 @@
+export { AccessLogController } from './access-log.ts';
+export {
+  type ConfigOf,
+  describeDefault,
+  describeExpected,
+  type Env,
+  type EnvSchema,
+  type Field,
+  loadConfig,
+  parseField,
+  renderConfigTable,
+  variablesOf,
+} from './env-schema.ts';
+export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError } from './errors.ts';
+export { fastifyOptions } from './fastify-options.ts';
+export { health, type Readiness } from './health.ts';
+export { createLogger, type Logger, type LoggerSettings } from './logger.ts';
+export { exitOnStartupError, type RunOptions, runService, serverShutdownSteps } from './run-service.ts';
+export { packageVersion, serviceSchema } from './service-schema.ts';
+export { type ShutdownResult, type ShutdownStep, shutdownInOrder } from './shutdown.ts';

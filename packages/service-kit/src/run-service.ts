@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import { MeshtraceError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { type ShutdownStep, shutdownInOrder } from './shutdown.ts';
+
+/**
+ * The only code that touches `process`: entry points (`server.ts`) call these.
+ * Apps themselves are built by `buildApp()` functions that tests can use directly.
+ */
+
+/** Prints the one-line reason for a start-up failure and exits 1. Never returns. */
+export function exitOnStartupError(error: unknown): never {
+  const line = error instanceof MeshtraceError ? error.message : `start-up failed: ${String(error)}`;
+  process.stderr.write(`${line}\n`);
+  process.exit(1);
+}
+
+/** The first shutdown steps every service shares: stop getting traffic, wait, drain. */
+export function serverShutdownSteps(app: FastifyInstance, delayMs: number): ShutdownStep[] {
+  return [
+    // Kubernetes removes a pod from Service endpoints only after readiness fails,
+    // so readiness flips first and the server keeps answering during the delay.
+    { name: 'readiness', run: () => app.readiness.markNotReady('shutting down') },
+    { name: 'delay', run: () => new Promise((resolve) => setTimeout(resolve, delayMs)) },
+    // Fastify's close() stops accepting, answers new requests on open
+    // connections with 503 + Connection: close, and waits for in-flight ones.
+    { name: 'http server', run: () => app.close() },
+  ];
+}
+
+export interface RunOptions {
+  readonly app: FastifyInstance;
+  readonly host: string;
+  readonly port: number;
+  readonly log: Logger;
+  /** In order; usually `serverShutdownSteps()` then client pools, then span flush. */
+  readonly shutdownSteps: readonly ShutdownStep[];
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Listens, then on SIGTERM or SIGINT runs the shutdown steps and exits (0 if all finished in time). */
+export async function runService(options: RunOptions): Promise<void> {
+  const { app, log } = options;
+  let stopping = false;
+  const onSignal = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const result = await shutdownInOrder(options.shutdownSteps, { timeoutMs: options.shutdownTimeoutMs, log });
+    if (result.ok) log.info('shutdown complete');
+    else log.error({ err: result.error }, 'shutdown incomplete');
+    log.flush();
+    process.exitCode = result.ok ? 0 : 1;
+    // Give pino's async destination a tick to write the last lines.
+    setImmediate(() => process.exit());
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    exitOnStartupError(error);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Every trace-related header and default this project reads or writes, in one
+ * place, each with who reads it and why. Header names are lower case: Node
+ * lower-cases incoming header names, and HTTP header names are case-insensitive.
+ */
+
+// --- B3, the Zipkin format Envoy's zipkin tracer reads and writes --------------
+
+/** Trace id, 32 hex chars (128-bit) or 16 (64-bit, left-padded to 128 on extract). Envoy reads it. */
+export const X_B3_TRACE_ID = 'x-b3-traceid';
+/** The caller's span id: the parent of the span we start. Each Istio sidecar rewrites it to its own span. */
+export const X_B3_SPAN_ID = 'x-b3-spanid';
+/** The caller's parent span id. Zipkin-only; OpenTelemetry never injects it, Envoy sets it itself. */
+export const X_B3_PARENT_SPAN_ID = 'x-b3-parentspanid';
+/** "1" sampled, "0" not sampled. Missing means the sender deferred the decision to us. */
+export const X_B3_SAMPLED = 'x-b3-sampled';
+/** "1" is debug: force sampling everywhere downstream (and implies sampled). */
+export const X_B3_FLAGS = 'x-b3-flags';
+/** Single-header B3: `{traceId}-{spanId}[-{sampled}[-{parentSpanId}]]`. When present it wins over x-b3-*. */
+export const B3_SINGLE = 'b3';
+
+// --- W3C Trace Context ---------------------------------------------------------
+
+/** `00-{traceId}-{spanId}-{flags}`. Istio's zipkin provider passes it through untouched (see propagation.ts). */
+export const TRACEPARENT = 'traceparent';
+/** Vendor-specific state that rides with traceparent. */
+export const TRACESTATE = 'tracestate';
+/** W3C Baggage: key=value pairs the application (not the tracer) carries along. */
+export const BAGGAGE = 'baggage';
+
+// --- Headers OpenTelemetry does not carry but Istio asks applications to forward --
+
+/**
+ * Forwarded unchanged from the incoming request to every outgoing call (see
+ * forwarded-headers.ts). The trace headers above are not in this list: they are
+ * re-written by the propagators with our own span id, which is the point.
+ */
+export const FORWARDED_HEADERS = [
+  /** Envoy's request id: joins access logs across hops, and Envoy derives its sampling decision from it. */
+  'x-request-id',
+  /** Lightstep/OpenTracing span context, forwarded by Istio's Bookinfo. */
+  'x-ot-span-context',
+  /** Google Cloud Trace context, for meshes exporting to Cloud Trace. */
+  'x-cloud-trace-context',
+  /** Binary gRPC trace context (OpenCensus), for gRPC hops in the same trace. */
+  'grpc-trace-bin',
+  /** Apache SkyWalking context. */
+  'sw8',
+  /** Datadog trace id, parent id and sampling priority, for Datadog-traced neighbours. */
+  'x-datadog-trace-id',
+  'x-datadog-parent-id',
+  'x-datadog-sampling-priority',
+  /** Bookinfo's end-user header; Istio routing rules often match on it. */
+  'end-user',
+  /** Envoy forces tracing of a request carrying this id (client-initiated tracing). */
+  'x-client-trace-id',
+] as const;
+
+// --- Defaults -------------------------------------------------------------------
+
+/** Zipkin v2 JSON endpoint; the OpenTelemetry spec default for OTEL_EXPORTER_ZIPKIN_ENDPOINT. */
+export const DEFAULT_ZIPKIN_ENDPOINT = 'http://localhost:9411/api/v2/spans';
+
+/** Propagators when OTEL_PROPAGATORS is unset: W3C in, B3 multi-header for Envoy. */
+export const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage', 'b3multi'] as const;

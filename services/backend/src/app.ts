@@ -1,0 +1,81 @@
+import { hostname } from 'node:os';
+import { fastifyOptions, health, type Logger } from '@meshtrace/service-kit';
+import { pickForwardedHeaders, tracing } from '@meshtrace/tracing';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Dispatcher } from 'undici';
+import type { BackendConfig } from './config.ts';
+import { callDownstreams } from './downstream.ts';
+import { echoBody, traceReport } from './echo-body.ts';
+
+export interface BackendDeps {
+  readonly config: BackendConfig;
+  readonly logger: Logger;
+  /** The undici pool for downstream calls; the entry point closes it on shutdown. */
+  readonly dispatcher: Dispatcher;
+  /** Record spans (false when OTEL_SDK_DISABLED=true). */
+  readonly traced: boolean;
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  const { format } = request.query as { format?: string };
+  if (format !== undefined) return format === 'json';
+  return request.headers.accept?.includes('application/json') ?? false;
+}
+
+/** Builds the backend: an http-echo drop-in that continues the trace and calls its downstreams. */
+export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify(fastifyOptions(deps.logger));
+  const host = hostname();
+
+  if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
+  await app.register(health);
+
+  // http-echo sends these on every answer.
+  app.addHook('onRequest', async function appHeaders(_request, reply) {
+    reply.header('x-app-name', config.serviceName).header('x-app-version', config.serviceVersion);
+  });
+
+  // Echo any body as text, whatever its type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  // http-echo's health route.
+  app.get('/health', { config: { probe: true } }, async function httpEchoHealth() {
+    return { status: 'ok' };
+  });
+
+  async function echo(request: FastifyRequest, reply: FastifyReply) {
+    const downstream =
+      config.downstreamUrls.length === 0
+        ? []
+        : await callDownstreams(config.downstreamUrls, {
+            headers: pickForwardedHeaders(request.headers),
+            timeoutMs: config.downstreamTimeoutMs,
+            dispatcher: deps.dispatcher,
+            propagate: config.propagation === 'on',
+          });
+    for (const call of downstream) {
+      if (!call.ok)
+        request.log.warn({ downstream: call.url, error: call.error, status: call.status }, 'downstream call failed');
+    }
+    reply.code(config.statusCode);
+    if (!wantsJson(request)) return reply.type('text/plain; charset=utf-8').send(`${config.text}\n`);
+    return reply.send(
+      echoBody({
+        method: request.method,
+        url: request.url,
+        query: request.query,
+        headers: request.headers,
+        body: request.body,
+        hostname: host,
+        service: { name: config.serviceName, version: config.serviceVersion },
+        trace: traceReport(request.trace, request.headers),
+        downstream,
+      }),
+    );
+  }
+
+  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler: echo });
+  return app;
+}

@@ -1,0 +1,92 @@
+import { type ConfigOf, type Env, FlagError, loadConfig, packageVersion, serviceSchema } from '@meshtrace/service-kit';
+
+export const backendSchema = {
+  ...serviceSchema({
+    name: 'backend',
+    port: 5678,
+    version: packageVersion(new URL('../package.json', import.meta.url)),
+  }),
+  text: {
+    env: 'ECHO_TEXT',
+    type: 'string',
+    default: 'hello from backend',
+    description: "The text answered (plus a newline), as http-echo's `-text`.",
+  },
+  statusCode: {
+    env: 'ECHO_STATUS_CODE',
+    type: 'integer',
+    min: 200,
+    max: 599,
+    default: 200,
+    description: "Status of echo answers, as http-echo's `-status-code`. Health routes always answer 200.",
+  },
+  downstreamUrls: {
+    env: 'DOWNSTREAM_URLS',
+    type: 'url-list',
+    default: [],
+    description: 'Comma-separated URLs called on every echo request, with the trace context propagated.',
+  },
+  downstreamTimeoutMs: {
+    env: 'DOWNSTREAM_TIMEOUT_MS',
+    type: 'integer',
+    min: 1,
+    max: 600_000,
+    default: 2000,
+    description: 'Each downstream call must finish within this; a timeout is reported, not fatal.',
+  },
+  propagation: {
+    env: 'PROPAGATION',
+    type: 'enum',
+    values: ['on', 'off'],
+    default: 'on',
+    description: '`off` drops the trace context on downstream calls (to see a broken trace on purpose).',
+  },
+} as const;
+
+export type BackendConfig = ConfigOf<typeof backendSchema>;
+
+/** http-echo's flags, and the variable each one sets. Flags win over the environment. */
+const FLAGS: Readonly<Record<string, string>> = {
+  text: 'ECHO_TEXT',
+  listen: 'LISTEN',
+  'status-code': 'ECHO_STATUS_CODE',
+};
+
+/**
+ * Reads `-text=hi`, `-text hi`, `--text=hi` (and -listen, -status-code) into
+ * variables, so flags and environment are validated by the same schema.
+ * @throws {FlagError} for an unknown flag or one without a value.
+ */
+export function flagsToEnv(argv: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const match = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    const variable = match ? FLAGS[match[1] ?? ''] : undefined;
+    if (!match || !variable)
+      throw new FlagError(
+        arg,
+        `expected one of ${Object.keys(FLAGS)
+          .map((f) => `-${f}`)
+          .join(', ')}`,
+      );
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) throw new FlagError(arg, 'missing value');
+    env[variable] = value;
+  }
+  return env;
+}
+
+/** `-listen` takes http-echo's `[host]:port` form: `:5678` or `127.0.0.1:5678`. */
+function listenToEnv(listen: string): Record<string, string> {
+  const match = /^(.*):(\d*)$/.exec(listen);
+  if (!match) throw new FlagError(`-listen=${listen}`, 'expected [host]:port, e.g. :5678');
+  const host = match[1]?.replace(/^\[(.*)\]$/, '$1') ?? '';
+  return { ...(host ? { HOST: host } : {}), PORT: match[2] ?? '' };
+}
+
+/** The backend's settings from its environment and http-echo-style flags. */
+export function loadBackendConfig(env: Env, argv: readonly string[] = []): BackendConfig {
+  const { LISTEN, ...fromFlags } = flagsToEnv(argv);
+  return loadConfig(backendSchema, { ...env, ...fromFlags, ...(LISTEN === undefined ? {} : listenToEnv(LISTEN)) });
+}

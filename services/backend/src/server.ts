@@ -1,0 +1,40 @@
+/**
+ * Entry point: `node --import @meshtrace/tracing/register dist/server.js [-text=...] [-listen=:5678]`.
+ * Reads config (exiting with one line if invalid), builds the app, listens,
+ * and shuts down in order on SIGTERM/SIGINT.
+ */
+import { createLogger, exitOnStartupError, runService, serverShutdownSteps } from '@meshtrace/service-kit';
+import { isTracingStarted, shutdownTracing, traceLogFields } from '@meshtrace/tracing';
+import { Agent } from 'undici';
+import { buildBackendApp } from './app.ts';
+import { type BackendConfig, loadBackendConfig } from './config.ts';
+
+let config: BackendConfig;
+try {
+  config = loadBackendConfig(process.env, process.argv.slice(2));
+} catch (error) {
+  exitOnStartupError(error);
+}
+
+const logger = createLogger({
+  level: config.logLevel,
+  service: config.serviceName,
+  version: config.serviceVersion,
+  mixin: traceLogFields,
+});
+// A bounded pool: at most 64 connections per downstream origin, idle ones closed after 4 s.
+const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 4_000 });
+const app = await buildBackendApp({ config, logger, dispatcher, traced: isTracingStarted() });
+
+await runService({
+  app,
+  host: config.host,
+  port: config.port,
+  log: logger,
+  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  shutdownSteps: [
+    ...serverShutdownSteps(app, config.shutdownDelayMs),
+    { name: 'http client pool', run: () => dispatcher.close() },
+    { name: 'span export', run: shutdownTracing },
+  ],
+});

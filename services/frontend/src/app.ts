@@ -1,0 +1,68 @@
+import { fastifyOptions, health, type Logger } from '@meshtrace/service-kit';
+import { pickForwardedHeaders, tracedRequest, tracing } from '@meshtrace/tracing';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Dispatcher } from 'undici';
+import type { FrontendConfig } from './config.ts';
+
+export interface FrontendDeps {
+  readonly config: FrontendConfig;
+  readonly logger: Logger;
+  readonly dispatcher: Dispatcher;
+  /** Record spans (false when OTEL_SDK_DISABLED=true). */
+  readonly traced: boolean;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Builds the frontend's server: `GET /` continues the caller's trace (an
+ * ingress gateway, or your curl), calls the target and answers with its
+ * answer and the trace id. The loop is started by the entry point.
+ */
+export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify(fastifyOptions(deps.logger));
+  if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
+  await app.register(health);
+
+  app.get('/', async function callTarget(request, reply) {
+    const result = await tracedRequest(config.targetUrl, {
+      headers: { ...pickForwardedHeaders(request.headers), accept: 'application/json' },
+      timeoutMs: config.requestTimeoutMs,
+      dispatcher: deps.dispatcher,
+    });
+    const traceId = request.trace?.span.spanContext().traceId ?? null;
+    if (!result.ok) {
+      request.log.warn(
+        { target: config.targetUrl, error: result.failure, reason: result.message },
+        'target call failed',
+      );
+      return reply.code(502).send({
+        trace_id: traceId,
+        target: {
+          url: config.targetUrl,
+          ok: false,
+          duration_ms: result.durationMs,
+          error: { code: result.failure, message: result.message },
+        },
+      });
+    }
+    return reply.code(result.status >= 500 ? 502 : 200).send({
+      trace_id: traceId,
+      target: {
+        url: config.targetUrl,
+        ok: result.status < 400,
+        status: result.status,
+        duration_ms: result.durationMs,
+        body: parseJson(result.body),
+      },
+    });
+  });
+  return app;
+}

@@ -1,0 +1,51 @@
+/**
+ * Entry point: `node --import @meshtrace/tracing/register dist/server.js`.
+ * Reads config, builds the app, listens, starts the loop, and shuts down in
+ * order on SIGTERM/SIGINT: readiness off, loop stopped (its tick in flight
+ * finishes), server drained, client pool closed, spans flushed.
+ */
+import { createLogger, exitOnStartupError, runService, serverShutdownSteps } from '@meshtrace/service-kit';
+import { isTracingStarted, shutdownTracing, traceLogFields } from '@meshtrace/tracing';
+import { Agent } from 'undici';
+import { buildFrontendApp } from './app.ts';
+import { type FrontendConfig, loadFrontendConfig } from './config.ts';
+import { type Loop, startLoop } from './loop.ts';
+import { createTick } from './tick.ts';
+
+let config: FrontendConfig;
+try {
+  config = loadFrontendConfig(process.env);
+} catch (error) {
+  exitOnStartupError(error);
+}
+
+const logger = createLogger({
+  level: config.logLevel,
+  service: config.serviceName,
+  version: config.serviceVersion,
+  mixin: traceLogFields,
+});
+const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 4_000 });
+const app = await buildFrontendApp({ config, logger, dispatcher, traced: isTracingStarted() });
+let loop: Loop | undefined;
+const [readiness, ...drain] = serverShutdownSteps(app, config.shutdownDelayMs);
+
+await runService({
+  app,
+  host: config.host,
+  port: config.port,
+  log: logger,
+  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  shutdownSteps: [
+    ...(readiness ? [readiness] : []),
+    { name: 'loop', run: () => loop?.stop() },
+    ...drain,
+    { name: 'http client pool', run: () => dispatcher.close() },
+    { name: 'span export', run: shutdownTracing },
+  ],
+});
+
+if (config.loopMode !== 'off') {
+  loop = startLoop(createTick({ config, logger, dispatcher }), config.loopIntervalMs);
+  logger.info({ mode: config.loopMode, interval_ms: config.loopIntervalMs, target: config.targetUrl }, 'loop started');
+}
