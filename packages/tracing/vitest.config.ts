@@ -3,5 +3,5 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
-  test: { name: 'tracing', include: ['test/**/*.test.ts'] },
+  test: { name: 'tracing', include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 20_000 },
 });

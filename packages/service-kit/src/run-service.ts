@@ -22,10 +22,24 @@ export function serverShutdownSteps(app: FastifyInstance, delayMs: number): Shut
     // so readiness flips first and the server keeps answering during the delay.
     { name: 'readiness', run: () => app.readiness.markNotReady('shutting down') },
     { name: 'delay', run: () => new Promise((resolve) => setTimeout(resolve, delayMs)) },
-    // Fastify's close() stops accepting, answers new requests on open
-    // connections with 503 + Connection: close, and waits for in-flight ones.
-    { name: 'http server', run: () => app.close() },
+    { name: 'http server', run: () => drain(app) },
   ];
+}
+
+/**
+ * Fastify's close() stops accepting, answers new requests on open connections
+ * with 503 + Connection: close, and waits for in-flight ones. But Node closes
+ * only the connections idle at that moment: one busy with a request stays
+ * open under keep-alive after its answer, and close() would wait for the
+ * client. So idle connections are closed again until the drain is done.
+ */
+async function drain(app: FastifyInstance): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
 }
 
 export interface RunOptions {

@@ -1,4 +1,12 @@
 export {
+  REPO_ROOT,
+  runToExit,
+  type ServiceName,
+  type ServiceProcess,
+  type StartServiceOptions,
+  startService,
+} from './service-process.ts';
+export {
   startZipkinReceiver,
   ZIPKIN_SPANS_PATH,
   type ZipkinReceiver,

@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export type ServiceName = 'backend' | 'frontend';
+
+/** The repository root, found from this file (packages/trace-tools/src). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface ServiceProcess {
+  readonly name: ServiceName;
+  /** `http://127.0.0.1:<port>` once listening. */
+  readonly url: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Every JSON log line so far (stdout), parsed. */
+  readonly logs: readonly Record<string, unknown>[];
+  /** Everything written to stderr. */
+  readonly stderr: () => string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>;
+}
+
+export interface StartServiceOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly args?: readonly string[];
+  /** Run the TypeScript sources (default) or the built dist/ files. */
+  readonly from?: 'source' | 'dist';
+  readonly startTimeoutMs?: number;
+}
+
+function command(service: ServiceName, from: 'source' | 'dist'): { cwd: string; argv: string[] } {
+  const cwd = `${REPO_ROOT}services/${service}`;
+  const entry = from === 'source' ? 'src/server.ts' : 'dist/server.js';
+  const conditions = from === 'source' ? ['--conditions=source'] : [];
+  return { cwd, argv: [...conditions, '--import', '@meshtrace/tracing/register', entry] };
+}
+
+/**
+ * Starts a service as its own process, exactly as its start script does, on
+ * a free loopback port, and resolves when it logs that it is listening.
+ */
+export async function startService(service: ServiceName, options: StartServiceOptions = {}): Promise<ServiceProcess> {
+  const { cwd, argv } = command(service, options.from ?? 'source');
+  const child = spawn(process.execPath, [...argv, ...(options.args ?? [])], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  let pending = '';
+  let port = 0;
+  let onListening: (() => void) | undefined;
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        const match = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(String(entry.msg));
+        if (match && port === 0) {
+          port = Number(match[1]);
+          onListening?.();
+        }
+      } catch {
+        // not a JSON line; ignore
+      }
+    }
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${service} did not start within ${options.startTimeoutMs ?? 10_000} ms: ${stderr}`));
+    }, options.startTimeoutMs ?? 10_000);
+    onListening = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${service} exited with ${code} before listening: ${stderr}`));
+    });
+  });
+
+  return {
+    name: service,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    logs,
+    stderr: () => stderr,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs a service that is expected to fail at start-up; resolves with its exit code and stderr. */
+export async function runToExit(
+  service: ServiceName,
+  options: StartServiceOptions = {},
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const { cwd, argv } = command(service, options.from ?? 'source');
+  const child = spawn(process.execPath, [...argv, ...(options.args ?? [])], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.startTimeoutMs ?? 10_000);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  return { code: code as number | null, stderr, stdout };
+}

@@ -1,0 +1,64 @@
+import { runToExit } from '@meshtrace/trace-tools';
+import { describe, expect, it } from 'vitest';
+import { flagsToEnv, loadBackendConfig } from '../src/config.ts';
+
+describe('backend config', () => {
+  it('has http-echo-like defaults', () => {
+    const config = loadBackendConfig({});
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 5678,
+      statusCode: 200,
+      downstreamUrls: [],
+      downstreamTimeoutMs: 2000,
+      propagation: 'on',
+      serviceName: 'backend',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads http-echo flags in all their spellings', () => {
+    expect(flagsToEnv(['-text=a', '--status-code', '404', '-listen=:9000'])).toEqual({
+      ECHO_TEXT: 'a',
+      ECHO_STATUS_CODE: '404',
+      LISTEN: ':9000',
+    });
+    expect(loadBackendConfig({}, ['-listen=127.0.0.1:9000'])).toMatchObject({ host: '127.0.0.1', port: 9000 });
+    expect(loadBackendConfig({ HOST: '::' }, ['-listen=:9001'])).toMatchObject({ host: '::', port: 9001 });
+  });
+
+  it('splits DOWNSTREAM_URLS on commas', () => {
+    const config = loadBackendConfig({ DOWNSTREAM_URLS: 'http://a:1/x, http://b:2/' });
+    expect(config.downstreamUrls).toEqual(['http://a:1/x', 'http://b:2/']);
+  });
+
+  it.each([
+    [{ PORT: 'http' }, [], 'invalid PORT="http": expected an integer from 0 to 65535'],
+    [
+      { DOWNSTREAM_URLS: 'backend-2:5678' },
+      [],
+      'invalid DOWNSTREAM_URLS="backend-2:5678": expected comma-separated http:// or https:// URLs',
+    ],
+    [{ PROPAGATION: 'maybe' }, [], 'invalid PROPAGATION="maybe": expected one of on, off'],
+    [{}, ['-status-code=999'], 'invalid ECHO_STATUS_CODE="999": expected an integer from 200 to 599'],
+    [{}, ['-colour=red'], 'invalid flag -colour=red: expected one of -text, -listen, -status-code'],
+    [{}, ['-text'], 'invalid flag -text: missing value'],
+  ])('rejects %o %o with one line', (env, argv, message) => {
+    expect(() => loadBackendConfig(env, argv)).toThrow(message);
+  });
+
+  it('stops the process with one line naming the variable, and exit code 1', async () => {
+    const { code, stderr, stdout } = await runToExit('backend', { env: { DOWNSTREAM_TIMEOUT_MS: '-5' } });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      'invalid DOWNSTREAM_TIMEOUT_MS="-5": expected an integer from 1 to 600000',
+    ]);
+    expect(stdout).toBe('');
+  });
+
+  it('stops on an invalid OTEL_* variable before the app loads', async () => {
+    const { code, stderr } = await runToExit('backend', { env: { OTEL_TRACES_SAMPLER: 'sometimes' } });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toMatch(/^invalid OTEL_TRACES_SAMPLER="sometimes": expected one of parentbased_always_on,/);
+  });
+});
