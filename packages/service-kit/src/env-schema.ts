@@ -120,13 +120,15 @@ function isHttpUrl(text: string): boolean {
   return (protocol === 'http:' || protocol === 'https:') && hostname !== '';
 }
 
+/** Plain decimals only: Number() alone would also take `0x10`, `1e3` and `Infinity`. */
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
 function parseNumber(field: IntegerField | NumberField, raw: string): number | undefined {
   const trimmed = raw.trim();
-  if (trimmed === '') return undefined;
+  if (!(field.type === 'integer' ? INTEGER : DECIMAL).test(trimmed)) return undefined;
   const n = Number(trimmed);
-  if (!Number.isFinite(n) || n < field.min || n > field.max) return undefined;
-  if (field.type === 'integer' && !Number.isInteger(n)) return undefined;
-  return n;
+  return n < field.min || n > field.max ? undefined : n;
 }
 
 function splitList(raw: string): string[] {

@@ -36,8 +36,10 @@ export function startLoop(tick: () => Promise<void>, intervalMs: number, timers:
       })
       .then(() => {
         if (stopped) return;
-        const elapsed = timers.now() - started;
-        handle = timers.setTimeout(run, Math.max(0, intervalMs - elapsed));
+        const wait = intervalMs - (timers.now() - started);
+        // An overdue tick starts as soon as the slow one ends; only one ever catches up.
+        if (wait <= 0) run();
+        else handle = timers.setTimeout(run, wait);
       });
   };
 

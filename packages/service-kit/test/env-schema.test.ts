@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, renderConfigTable, variablesOf } from '../src/env-schema.ts';
+import { ConfigError } from '../src/errors.ts';
+
+const schema = {
+  port: { env: 'PORT', type: 'integer', min: 0, max: 65535, default: 8080, description: 'port' },
+  ratio: { env: 'RATIO', type: 'number', min: 0, max: 1, default: 0.5, description: 'ratio' },
+  debug: { env: 'DEBUG', type: 'boolean', default: false, description: 'debug' },
+  mode: { env: 'MODE', type: 'enum', values: ['a', 'b'], default: 'a', description: 'mode' },
+  url: { env: 'URL', type: 'url', default: 'http://x/', description: 'url' },
+  urls: { env: 'URLS', type: 'url-list', default: [], description: 'urls' },
+  name: { env: 'NAME', type: 'string', default: 'n', description: 'name' },
+} as const;
+
+describe('loadConfig', () => {
+  it('takes defaults for unset and empty variables, and freezes the result', () => {
+    const config = loadConfig(schema, { PORT: '', DEBUG: ' ' });
+    expect(config).toEqual({ port: 8080, ratio: 0.5, debug: false, mode: 'a', url: 'http://x/', urls: [], name: 'n' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('parses every type', () => {
+    const config = loadConfig(schema, {
+      PORT: '5678',
+      RATIO: '0.25',
+      DEBUG: 'TRUE',
+      MODE: 'B',
+      URL: 'https://jaeger:9411/api/v2/spans',
+      URLS: 'http://a/, http://b:1/x',
+      NAME: 'backend-2',
+    });
+    expect(config).toEqual({
+      port: 5678,
+      ratio: 0.25,
+      debug: true,
+      mode: 'b',
+      url: 'https://jaeger:9411/api/v2/spans',
+      urls: ['http://a/', 'http://b:1/x'],
+      name: 'backend-2',
+    });
+  });
+
+  it.each([
+    ['PORT', '65536', 'an integer from 0 to 65535'],
+    ['PORT', '1.5', 'an integer from 0 to 65535'],
+    ['PORT', '0x10', 'an integer from 0 to 65535'],
+    ['RATIO', 'NaN', 'a number from 0 to 1'],
+    ['DEBUG', 'maybe', 'true or false'],
+    ['MODE', 'c', 'one of a, b'],
+    ['URL', 'ftp://x/', 'an http:// or https:// URL'],
+    ['URLS', 'http://a/,nope', 'comma-separated http:// or https:// URLs'],
+    ['NAME', '  ', 'non-empty text'],
+  ])('rejects %s=%s with a ConfigError naming variable, value and what is accepted', (variable, value, expected) => {
+    let error: unknown;
+    try {
+      loadConfig(schema, { [variable]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ code: 'ERR_CONFIG_INVALID', variable, value, expected });
+    expect((error as Error).message).toBe(`invalid ${variable}=${JSON.stringify(value)}: expected ${expected}`);
+  });
+});
+
+describe('schema as documentation', () => {
+  it('lists its variables and renders a table row for each, with its default', () => {
+    expect(variablesOf(schema)).toEqual(['PORT', 'RATIO', 'DEBUG', 'MODE', 'URL', 'URLS', 'NAME']);
+    const table = renderConfigTable(schema);
+    expect(table).toContain('| `PORT` | `8080` | an integer from 0 to 65535 | port |');
+    expect(table).toContain('| `URLS` | `(none)` |');
+  });
+});

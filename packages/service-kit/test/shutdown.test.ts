@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.ts';
+import { shutdownInOrder } from '../src/shutdown.ts';
+
+const log = createLogger({ level: 'silent', service: 'test', version: '0' });
+
+describe('shutdownInOrder', () => {
+  it('runs the steps one after another', async () => {
+    const order: string[] = [];
+    const step = (name: string, ms: number) => ({
+      name,
+      run: async () => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        order.push(name);
+      },
+    });
+    const result = await shutdownInOrder([step('readiness', 20), step('server', 1), step('spans', 5)], {
+      timeoutMs: 1000,
+      log,
+    });
+    expect(result).toEqual({ ok: true });
+    expect(order).toEqual(['readiness', 'server', 'spans']);
+  });
+
+  it('still flushes spans when an earlier step fails, and reports the failure', async () => {
+    let flushed = false;
+    const result = await shutdownInOrder(
+      [
+        { name: 'server', run: () => Promise.reject(new Error('close failed')) },
+        { name: 'spans', run: () => (flushed = true) },
+      ],
+      { timeoutMs: 1000, log },
+    );
+    expect(flushed).toBe(true);
+    expect(result).toMatchObject({ ok: false, error: { message: 'close failed' } });
+  });
+
+  it('gives up at the deadline and names the stuck step', async () => {
+    const result = await shutdownInOrder([{ name: 'spans', run: () => new Promise(() => {}) }], { timeoutMs: 50, log });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_SHUTDOWN_TIMEOUT', message: expect.stringContaining('spans') },
+    });
+  });
+});
