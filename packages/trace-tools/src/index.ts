@@ -1,11 +1,44 @@
+export { colors, type Palette, plain, stripAnsi, wantsColor } from './ansi.ts';
+export { type Demo, type DemoOutput, type DemoResult, startDemo } from './demo.ts';
+export { DEMO_USAGE, type DemoCommand, type DemoOptions, type LoopMode, parseDemoArgs } from './demo-args.ts';
+export { type Chain, type ChainMember, type ChainOptions, type StopResult, startChain } from './demo-chain.ts';
 export {
-  REPO_ROOT,
-  runToExit,
-  type ServiceName,
-  type ServiceProcess,
-  type StartServiceOptions,
-  startService,
-} from './service-process.ts';
+  JaegerError,
+  JaegerNotApiError,
+  JaegerUnreachableError,
+  NoTracesError,
+  UsageError,
+} from './errors.ts';
+export { apiUrl, fetchServices, fetchTraces, type JaegerClientOptions, type TraceQuery } from './jaeger-client.ts';
+export { fromOtlp, type OtlpResourceSpans, type OtlpSpan, type OtlpTracesResult } from './otlp-spans.ts';
+export { formatDuration, renderTotals, renderTrace, summaryLine } from './render-trace.ts';
+export { createSpanForwarder, type ForwardState, type SpanForwarder } from './span-forwarder.ts';
+export {
+  type AnalysisOptions,
+  analyzeTrace,
+  type Finding,
+  type FindingCode,
+  sidecarOwner,
+  type TraceAnalysis,
+  type Verdict,
+} from './trace-analysis.ts';
+export {
+  type CollectorOptions,
+  type CompletedTrace,
+  createTraceCollector,
+  type TraceCollector,
+} from './trace-collector.ts';
+export { fromZipkin, normalizeTraceId, type SpanKindName, type SpanStatus, type TraceSpan } from './trace-span.ts';
+export { buildTree, groupByTrace, type SpanNode, type TraceTree, walk } from './trace-tree.ts';
+export { exitCodeOf, type TraceVerdict, type VerifyReport, verifyTraces } from './verify.ts';
+export {
+  DEFAULT_EXPECT,
+  parseVerifyArgs,
+  VERIFY_USAGE,
+  type VerifyCommand,
+  type VerifyOptions,
+} from './verify-args.ts';
+export { renderVerifyJson, renderVerifyTable } from './verify-report.ts';
 export {
   startZipkinReceiver,
   ZIPKIN_SPANS_PATH,

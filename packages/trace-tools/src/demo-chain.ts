@@ -1,0 +1,195 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import type { LoopMode } from './demo-args.ts';
+
+/** The repo checkout this file lives in: packages/trace-tools/{src,dist}/ → ../../../ */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** Span export every 200 ms, so traces show up quickly. */
+const BATCH_DELAY_MS = '200';
+/** What each child gets to shut down; stop() waits a little longer, then kills. */
+const CHILD_SHUTDOWN_MS = 5_000;
+const STARTUP_TIMEOUT_MS = 20_000;
+/** Log lines kept per child, shown if it dies unexpectedly. */
+const KEPT_LINES = 20;
+
+export interface ChainOptions {
+  readonly backends: number;
+  readonly mode: LoopMode;
+  readonly intervalMs: number;
+  readonly propagationOff: boolean;
+  /** OTEL_EXPORTER_ZIPKIN_ENDPOINT for every service. */
+  readonly zipkinUrl: string;
+  /** Called when a child exits before stop(), with its last log lines. */
+  readonly onUnexpectedExit?: (name: string, code: number | null, lastLines: readonly string[]) => void;
+}
+
+export interface ChainMember {
+  /** Its service.name: frontend, backend, backend-2, … */
+  readonly name: string;
+  readonly url: string;
+  readonly pid: number | undefined;
+}
+
+export interface StopResult {
+  readonly name: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface Chain {
+  /** Frontend first, then the backends in call order. */
+  readonly members: readonly ChainMember[];
+  /** SIGTERM to the frontend, then to the backends; SIGKILL for any still running after the deadline. */
+  stop(): Promise<StopResult[]>;
+}
+
+interface Running extends ChainMember {
+  readonly child: ChildProcess;
+  readonly exit: Promise<StopResult>;
+  readonly lines: string[];
+}
+
+/** A free loopback port. The tiny race until the child binds it is acceptable for a demo and tests. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+function keepLines(stream: NodeJS.ReadableStream | null, lines: string[]): void {
+  let rest = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk: string) => {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() ?? '';
+    lines.push(...parts.filter((line) => line !== ''));
+    lines.splice(0, Math.max(0, lines.length - KEPT_LINES));
+  });
+}
+
+function startService(dir: 'frontend' | 'backend', name: string, port: number, env: Record<string, string>): Running {
+  const cwd = `${REPO_ROOT}services/${dir}`;
+  if (!existsSync(`${cwd}/src/server.ts`)) throw new Error(`cannot find ${cwd}/src/server.ts`);
+  // Run from source (the `source` export condition) so the demo needs no build.
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', '@meshtrace/tracing/register', 'src/server.ts'],
+    {
+      cwd,
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        OTEL_SERVICE_NAME: name,
+        OTEL_BSP_SCHEDULE_DELAY: BATCH_DELAY_MS,
+        SHUTDOWN_TIMEOUT_MS: String(CHILD_SHUTDOWN_MS),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const lines: string[] = [];
+  keepLines(child.stdout, lines);
+  keepLines(child.stderr, lines);
+  const exit = new Promise<StopResult>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ name, code, signal }));
+  });
+  return { name, url: `http://127.0.0.1:${port}/`, pid: child.pid, child, exit, lines };
+}
+
+/** Resolves once `/readyz` answers 200; rejects if the child exits or the deadline passes. */
+async function waitReady(member: Running): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let exited = false;
+  void member.exit.then(() => {
+    exited = true;
+  });
+  while (Date.now() < deadline && !exited) {
+    try {
+      const { statusCode, body } = await request(new URL('/readyz', member.url), { headersTimeout: 1_000 });
+      await body.dump();
+      if (statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `${member.name} did not become ready${exited ? ' (it exited)' : ''}:\n${member.lines.map((l) => `  ${l}`).join('\n')}`,
+  );
+}
+
+async function stopAll(members: readonly Running[]): Promise<StopResult[]> {
+  const stopOne = async (member: Running) => {
+    if (member.child.exitCode === null && member.child.signalCode === null) member.child.kill('SIGTERM');
+    const timer = setTimeout(() => member.child.kill('SIGKILL'), CHILD_SHUTDOWN_MS + 2_000);
+    const result = await member.exit;
+    clearTimeout(timer);
+    return result;
+  };
+  const [frontend, ...backends] = members;
+  // The frontend first: its last tick finishes against live backends and every span still gets exported.
+  const first = frontend ? [await stopOne(frontend)] : [];
+  return [...first, ...(await Promise.all(backends.map(stopOne)))];
+}
+
+/**
+ * Starts backend → backend-2 → … and the frontend loop as child processes on
+ * 127.0.0.1, every one exporting to `zipkinUrl`. Resolves once all are ready.
+ */
+export async function startChain(options: ChainOptions): Promise<Chain> {
+  const names = Array.from({ length: options.backends }, (_, i) => (i === 0 ? 'backend' : `backend-${i + 1}`));
+  const ports = await Promise.all([...names, 'frontend'].map(() => freePort()));
+  const url = (i: number) => `http://127.0.0.1:${ports[i]}/`;
+  const members: Running[] = [];
+  let stopping = false;
+  const watch = (member: Running) => {
+    void member.exit.then((result) => {
+      if (!stopping) options.onUnexpectedExit?.(member.name, result.code, member.lines);
+    });
+    return member;
+  };
+  try {
+    const backends = names.map((name, i) =>
+      watch(
+        startService('backend', name, ports[i] ?? 0, {
+          OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl,
+          DOWNSTREAM_URLS: i + 1 < names.length ? url(i + 1) : '',
+          PROPAGATION: options.propagationOff && i === 0 ? 'off' : 'on',
+        }),
+      ),
+    );
+    members.push(...backends);
+    await Promise.all(backends.map(waitReady));
+    // The frontend last: its loop starts at once, and its first tick should find the backends up.
+    const frontend = watch(
+      startService('frontend', 'frontend', ports[names.length] ?? 0, {
+        OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl,
+        TARGET_URL: url(0),
+        LOOP_MODE: options.mode,
+        LOOP_INTERVAL_MS: String(options.intervalMs),
+      }),
+    );
+    members.unshift(frontend);
+    await waitReady(frontend);
+  } catch (error) {
+    stopping = true;
+    await stopAll(members);
+    throw error;
+  }
+  return {
+    members: members.map(({ name, url, pid }) => ({ name, url, pid })),
+    stop() {
+      stopping = true;
+      return stopAll(members);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { Palette } from './ansi.ts';
+import type { DemoOptions } from './demo-args.ts';
+import { type Chain, type StopResult, startChain } from './demo-chain.ts';
+import { type DemoTotals, renderTotals, renderTrace } from './render-trace.ts';
+import { createSpanForwarder, type SpanForwarder } from './span-forwarder.ts';
+import { analyzeTrace } from './trace-analysis.ts';
+import { type CompletedTrace, createTraceCollector } from './trace-collector.ts';
+import { fromZipkin } from './trace-span.ts';
+import { startZipkinReceiver } from './zipkin-receiver.ts';
+
+/** Where the demo writes, and in which colours. */
+export interface DemoOutput {
+  readonly write: (text: string) => void;
+  readonly palette: Palette;
+}
+
+export interface DemoResult {
+  readonly totals: DemoTotals;
+  readonly stopped: readonly StopResult[];
+  /** Every child exited 0 after SIGTERM. */
+  readonly clean: boolean;
+}
+
+export interface Demo {
+  /** Resolves if a child dies on its own: the demo cannot go on and should be stopped. */
+  readonly failed: Promise<string>;
+  /** Stops the children (SIGTERM, wait), draws the traces still pending, and closes the endpoint. */
+  stop(): Promise<DemoResult>;
+}
+
+const NOTES: Readonly<Record<string, string>> = {
+  'no-root': 'root span never arrived',
+  flush: 'drawn at shutdown',
+};
+
+/**
+ * The local trace view: the embedded Zipkin endpoint, the chain of services
+ * exporting to it, and a tree per completed trace on `out`.
+ */
+export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<Demo> {
+  const p = out.palette;
+  const receiver = await startZipkinReceiver({ host: '127.0.0.1', port: options.port });
+  const expect = [
+    'frontend',
+    ...Array.from({ length: options.backends }, (_, i) => (i ? `backend-${i + 1}` : 'backend')),
+  ];
+  let joined = 0;
+  let broken = 0;
+
+  const draw = (trace: CompletedTrace) => {
+    const analysis = analyzeTrace(trace.spans, { expect });
+    if (analysis.verdict === 'joined') joined++;
+    else broken++;
+    const note = trace.late ? 'late spans of a trace already drawn' : NOTES[trace.reason];
+    out.write(`${renderTrace(analysis, { palette: p, ...(note ? { note } : {}) })}\n\n`);
+  };
+  const collector = createTraceCollector({ quietMs: options.quietMs, maxWaitMs: 10_000, onComplete: draw });
+
+  let forwarder: SpanForwarder | undefined;
+  if (options.forwardUrl) {
+    const target = options.forwardUrl;
+    forwarder = createSpanForwarder(target, (state) => {
+      out.write(
+        state.ok
+          ? `${p.green('forwarding')} spans to ${target}\n`
+          : `${p.yellow('forward failed')} to ${target}: ${state.reason} (the demo carries on; spans are still drawn here)\n`,
+      );
+    });
+  }
+  receiver.onSpans((batch) => {
+    forwarder?.forward(batch);
+    collector.add(batch.map(fromZipkin));
+  });
+
+  let reportFailure: (reason: string) => void = () => {};
+  const failed = new Promise<string>((resolve) => {
+    reportFailure = resolve;
+  });
+  let chain: Chain;
+  try {
+    chain = await startChain({
+      backends: options.backends,
+      mode: options.mode,
+      intervalMs: options.intervalMs,
+      propagationOff: options.propagationOff,
+      zipkinUrl: receiver.url,
+      onUnexpectedExit: (name, code, lines) =>
+        reportFailure(`${name} exited with code ${code}:\n${lines.map((l) => `  ${l}`).join('\n')}`),
+    });
+  } catch (error) {
+    await receiver.close();
+    throw error;
+  }
+
+  const chainText = chain.members
+    .map(
+      (m, i) => `${m.name} ${p.dim(m.url)}${i === 1 && options.propagationOff ? p.yellow(' [PROPAGATION=off]') : ''}`,
+    )
+    .join(' → ');
+  const loop =
+    options.mode === 'off'
+      ? `loop off: call ${chain.members[0]?.url} yourself`
+      : `loop every ${options.intervalMs} ms (${options.mode})`;
+  out.write(
+    `${p.bold('meshtrace demo')}: ${chainText}\n` +
+      `Zipkin endpoint ${receiver.url} · ${loop} · a trace is drawn ${options.quietMs} ms after its root arrives · Ctrl-C to stop\n\n`,
+  );
+
+  return {
+    failed,
+    async stop() {
+      const stopped = await chain.stop();
+      // Each child flushed its spans before exiting, and the endpoint answered before they exited.
+      collector.flush();
+      await forwarder?.close();
+      await receiver.close();
+      const totals = { traces: joined + broken, joined, broken };
+      const clean = stopped.every((s) => s.code === 0);
+      const exits = stopped.map((s) => `${s.name} ${s.code === null ? s.signal : `exit ${s.code}`}`).join(', ');
+      const forwarded = forwarder ? ` · forwarded ${forwarder.sent} spans, ${forwarder.failed} failed` : '';
+      out.write(`${p.bold('stopped')}: ${exits}${forwarded}\n${renderTotals(totals, p)}\n`);
+      return { totals, stopped, clean };
+    },
+  };
+}

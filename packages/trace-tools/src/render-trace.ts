@@ -1,0 +1,114 @@
+import { type Palette, plain, stripAnsi } from './ansi.ts';
+import type { TraceAnalysis } from './trace-analysis.ts';
+import type { SpanStatus } from './trace-span.ts';
+import type { SpanNode } from './trace-tree.ts';
+
+export interface RenderOptions {
+  readonly palette?: Palette;
+  /** Characters in the waterfall column (0: no waterfall). */
+  readonly timelineWidth?: number;
+  /** A note after the trace id, e.g. "root never arrived". */
+  readonly note?: string;
+}
+
+/** 0.8 ms, 12.3 ms, 245 ms, 1.27 s. */
+export function formatDuration(us: number): string {
+  const ms = us / 1000;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - stripAnsi(text).length));
+}
+
+function padStart(text: string, width: number): string {
+  return ' '.repeat(Math.max(0, width - stripAnsi(text).length)) + text;
+}
+
+interface Row {
+  readonly tree: string;
+  readonly node: SpanNode;
+}
+
+/** Flattens the tree with box-drawing prefixes: `├─ `, `└─ `, and `│  ` under open branches. */
+function rows(nodes: readonly SpanNode[], prefix = '', top = true): Row[] {
+  return nodes.flatMap((node, index) => {
+    const last = index === nodes.length - 1;
+    const branch = top ? '' : last ? '└─ ' : '├─ ';
+    const below = top ? '' : last ? '   ' : '│  ';
+    return [{ tree: prefix + branch, node }, ...rows(node.children, prefix + below, false)];
+  });
+}
+
+function statusText(status: SpanStatus, palette: Palette): string {
+  // OpenTelemetry leaves most successful spans "unset"; Jaeger shows them as fine too.
+  return status === 'error' ? palette.red('error') : palette.green('ok');
+}
+
+function timeline(node: SpanNode, startUs: number, totalUs: number, width: number): string {
+  if (width === 0) return '';
+  const scale = totalUs > 0 ? width / totalUs : 0;
+  const offset = Math.min(width - 1, Math.floor((node.span.startUs - startUs) * scale));
+  const length = Math.max(1, Math.min(width - offset, Math.round(node.span.durationUs * scale)));
+  return `${' '.repeat(offset)}${'█'.repeat(length)}${' '.repeat(width - offset - length)}`;
+}
+
+/**
+ * One trace as a tree with service, span name, kind, duration, status and a
+ * waterfall, then its summary line and a line per finding. Pure.
+ */
+export function renderTrace(analysis: TraceAnalysis, options: RenderOptions = {}): string {
+  const p = options.palette ?? plain;
+  const width = options.timelineWidth ?? 24;
+  const { tree } = analysis;
+  const flat = rows(tree.tops);
+  const startUs = Math.min(...tree.spans.map((s) => s.startUs));
+  const nameWidth = Math.max(4, ...flat.map((r) => r.tree.length + r.node.span.name.length + (r.node.orphan ? 2 : 0)));
+  const serviceWidth = Math.max(7, ...flat.map((r) => r.node.span.service.length));
+  const note = options.note ? p.yellow(` (${options.note})`) : '';
+  const lines = [
+    `${p.bold('trace')} ${p.cyan(analysis.traceId)}${note}`,
+    p.dim(
+      `  ${pad('span', nameWidth)}  ${pad('service', serviceWidth)}  ${pad('kind', 8)}  ${padStart('duration', 9)}  ${pad('status', 6)}${width ? `  timeline` : ''}`,
+    ),
+  ];
+  for (const { tree: prefix, node } of flat) {
+    const { span } = node;
+    const name = node.orphan ? `${p.yellow('⚠')} ${span.name}` : span.name;
+    const bar = timeline(node, startUs, analysis.durationUs, width);
+    lines.push(
+      `  ${pad(p.dim(prefix) + name, nameWidth)}  ${pad(p.magenta(span.service), serviceWidth)}  ${pad(span.kind, 8)}  ${padStart(formatDuration(span.durationUs), 9)}  ${pad(statusText(span.status, p), 6)}${width ? `  ${p.dim(bar)}` : ''}`.trimEnd(),
+    );
+  }
+  lines.push(`  ${summaryLine(analysis, p)}`);
+  for (const finding of analysis.findings) lines.push(`    ${p.yellow('↳')} ${finding.message}`);
+  return lines.join('\n');
+}
+
+/** `✔ joined · services frontend, backend · 4 spans · 40.1 ms` (plus orphans, if any). */
+export function summaryLine(analysis: TraceAnalysis, palette: Palette = plain): string {
+  const verdict = analysis.verdict === 'joined' ? palette.green('✔ joined') : palette.red('✘ broken');
+  const orphans = analysis.tree.orphans.length;
+  return [
+    palette.bold(verdict),
+    `services ${analysis.services.join(', ')}`,
+    `${analysis.spanCount} span${analysis.spanCount === 1 ? '' : 's'}`,
+    formatDuration(analysis.durationUs),
+    ...(orphans > 0 ? [palette.yellow(`${orphans} orphan${orphans === 1 ? '' : 's'}`)] : []),
+  ].join(' · ');
+}
+
+export interface DemoTotals {
+  readonly traces: number;
+  readonly joined: number;
+  readonly broken: number;
+}
+
+/** The last line of the demo: how many traces, how many joined. */
+export function renderTotals(totals: DemoTotals, palette: Palette = plain): string {
+  return `${palette.bold('traces seen')}: ${totals.traces} · ${palette.green(`joined ${totals.joined}`)} · ${
+    totals.broken > 0 ? palette.red(`broken ${totals.broken}`) : `broken ${totals.broken}`
+  }`;
+}

@@ -1,0 +1,158 @@
+import type { TraceSpan } from './trace-span.ts';
+import { buildTree, type SpanNode, type TraceTree, walk } from './trace-tree.ts';
+
+export interface AnalysisOptions {
+  /** Services that must each report a span, in call order: the first one starts the trace. */
+  readonly expect?: readonly string[];
+  /** Istio: Envoy sidecar spans (`<app>.<namespace>`) must sit between the apps' spans. */
+  readonly mesh?: boolean;
+}
+
+export type FindingCode =
+  | 'orphan'
+  | 'missing-service'
+  | 'multiple-roots'
+  | 'new-trace'
+  | 'not-continued'
+  | 'no-sidecar'
+  | 'sidecar-skipped';
+
+/** One reason a trace is broken. Callers match on `code`; `message` is for people. */
+export interface Finding {
+  readonly code: FindingCode;
+  readonly message: string;
+}
+
+export type Verdict = 'joined' | 'broken';
+
+export interface TraceAnalysis {
+  readonly traceId: string;
+  readonly tree: TraceTree;
+  /** Every service that reported a span, in tree order (caller before callee). */
+  readonly services: readonly string[];
+  readonly spanCount: number;
+  /** Earliest start to latest end, in microseconds. */
+  readonly durationUs: number;
+  readonly verdict: Verdict;
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * In Istio the sidecar's spans are reported as `<app>.<namespace>`: the part
+ * before the dot is the app it belongs to. Undefined for an app's own span.
+ */
+export function sidecarOwner(service: string): string | undefined {
+  const match = /^([^.]+)\.[^.]+$/.exec(service);
+  return match?.[1];
+}
+
+function label(span: TraceSpan): string {
+  return `${span.service} "${span.name}" (${span.kind})`;
+}
+
+function ownerOf(span: TraceSpan): string {
+  return sidecarOwner(span.service) ?? span.service;
+}
+
+function* orphanFindings(tree: TraceTree): Generator<Finding> {
+  for (const span of tree.orphans) {
+    yield {
+      code: 'orphan',
+      message: `${label(span)} names parent ${span.parentId} that no one reported`,
+    };
+  }
+}
+
+function* serviceFindings(services: readonly string[], expect: readonly string[]): Generator<Finding> {
+  for (const name of expect) {
+    if (!services.includes(name)) yield { code: 'missing-service', message: `no span from ${name}` };
+  }
+}
+
+function* rootFindings(tree: TraceTree, expect: readonly string[]): Generator<Finding> {
+  const roots = tree.tops.filter((top) => !top.orphan);
+  if (roots.length > 1) {
+    yield {
+      code: 'multiple-roots',
+      message: `${roots.length} root spans in one trace: ${roots.map((r) => label(r.span)).join(', ')}`,
+    };
+  }
+  const first = expect[0];
+  for (const { span } of roots) {
+    if (first === undefined || span.kind === 'INTERNAL' || ownerOf(span) === first) continue;
+    yield {
+      code: 'new-trace',
+      message:
+        `the trace starts at ${label(span)}, not at ${first}: that request arrived without trace context ` +
+        '(a caller dropped it, like PROPAGATION=off, or never sent any, like a headerless loop)',
+    };
+  }
+}
+
+function* continuationFindings(nodes: Iterable<{ node: SpanNode }>): Generator<Finding> {
+  for (const { node } of nodes) {
+    const { span } = node;
+    if (span.kind !== 'CLIENT' || node.children.length > 0) continue;
+    const target = span.url ? ` to ${span.url}` : '';
+    yield {
+      code: 'not-continued',
+      message:
+        `nothing continues ${label(span)}${target}: the callee started a new trace or reported nothing ` +
+        '(its caller sent no context, or the call failed)',
+    };
+  }
+}
+
+function* meshFindings(tree: TraceTree): Generator<Finding> {
+  if (!tree.spans.some((span) => sidecarOwner(span.service) !== undefined)) {
+    yield {
+      code: 'no-sidecar',
+      message:
+        'no Envoy sidecar span (<app>.<namespace>) in the trace: is the namespace labelled ' +
+        'istio-injection=enabled, and a zipkin tracing provider enabled by a Telemetry resource?',
+    };
+    return;
+  }
+  const byId = new Map(tree.spans.map((span) => [span.spanId, span]));
+  for (const span of tree.spans) {
+    if (span.kind !== 'SERVER' || sidecarOwner(span.service) !== undefined || span.parentId === undefined) continue;
+    const parent = byId.get(span.parentId);
+    if (!parent || sidecarOwner(parent.service) !== undefined) continue;
+    yield {
+      code: 'sidecar-skipped',
+      message:
+        `${label(span)} is a child of ${label(parent)} with no sidecar span between them: ` +
+        'the app trusted traceparent over the x-b3-* headers its sidecar rewrote, or a pod has no sidecar',
+    };
+  }
+}
+
+/**
+ * Checks one trace: every expected service reported, every parent present,
+ * one root that starts at the first service, every CLIENT span continued by
+ * the callee, and in mesh mode the sidecar spans in place. Pure.
+ */
+export function analyzeTrace(spans: readonly TraceSpan[], options: AnalysisOptions = {}): TraceAnalysis {
+  const tree = buildTree(spans);
+  const ordered = [...walk(tree.tops)];
+  const services = [...new Set(ordered.map(({ node }) => node.span.service))];
+  const expect = options.expect ?? [];
+  const findings = [
+    ...orphanFindings(tree),
+    ...serviceFindings(services, expect),
+    ...rootFindings(tree, expect),
+    ...continuationFindings(ordered),
+    ...(options.mesh ? meshFindings(tree) : []),
+  ];
+  const start = Math.min(...tree.spans.map((s) => s.startUs));
+  const end = Math.max(...tree.spans.map((s) => s.startUs + s.durationUs));
+  return {
+    traceId: tree.traceId,
+    tree,
+    services,
+    spanCount: tree.spans.length,
+    durationUs: tree.spans.length === 0 ? 0 : end - start,
+    verdict: findings.length === 0 ? 'joined' : 'broken',
+    findings,
+  };
+}
