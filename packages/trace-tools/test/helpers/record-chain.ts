@@ -1,0 +1,31 @@
+import { type ChainOptions, startChain } from '../../src/demo-chain.ts';
+import { startZipkinReceiver } from '../../src/zipkin-receiver.ts';
+import type { ZipkinSpan } from '../../src/zipkin-span.ts';
+
+/** Distinct trace ids among the spans that match. */
+export function tracesWith(spans: readonly ZipkinSpan[], match: (span: ZipkinSpan) => boolean): Set<string> {
+  return new Set(spans.filter(match).map((s) => s.traceId));
+}
+
+/**
+ * Runs the real chain against a real Zipkin endpoint until `enough` holds,
+ * stops it (every child flushes its spans on SIGTERM) and returns what the
+ * services exported.
+ */
+export async function recordChain(
+  options: Omit<ChainOptions, 'zipkinUrl'>,
+  enough: (spans: readonly ZipkinSpan[]) => boolean,
+): Promise<readonly ZipkinSpan[]> {
+  const receiver = await startZipkinReceiver();
+  try {
+    const chain = await startChain({ ...options, zipkinUrl: receiver.url });
+    try {
+      await receiver.waitFor(enough, 15_000);
+    } finally {
+      await chain.stop();
+    }
+    return [...receiver.spans];
+  } finally {
+    await receiver.close();
+  }
+}

@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface CliRun {
+  readonly child: ChildProcess;
+  /** Everything written to stdout so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout matches, rejects after `timeoutMs` or if the process exits first. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs one of the package's CLIs from source, the way the root scripts do, without colour. */
+export function runCli(file: 'demo-cli.ts' | 'verify-cli.ts', args: readonly string[]): CliRun {
+  const child = spawn(process.execPath, ['--conditions=source', `src/${file}`, ...args], {
+    cwd: PACKAGE_DIR,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let exited = false;
+  void exit.then(() => {
+    exited = true;
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exit,
+    async waitForOutput(pattern, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(out)) {
+        if (exited) throw new Error(`exited before ${pattern}:\n${out}\n${err}`);
+        if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+  };
+}
+
+/** Kills a CLI still running after a failed test, and waits for it. */
+export async function ensureStopped(run: CliRun | undefined): Promise<void> {
+  if (!run || run.child.exitCode !== null || run.child.signalCode !== null) return;
+  run.child.kill('SIGKILL');
+  await run.exit;
+}
