@@ -24,11 +24,12 @@ COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 RUN pnpm fetch
 
 FROM deps AS build
-COPY package.json tsconfig.json tsconfig.base.json ./
+COPY package.json tsconfig.base.json ./
 COPY packages packages
 COPY services services
 RUN pnpm install --frozen-lockfile --offline
-RUN pnpm run build
+# The two services and the packages they reference (trace-tools is a dev tool, not in any image).
+RUN pnpm exec tsc --build services/backend services/frontend
 # `deploy` copies each service with its production dependencies only (workspace packages included
 # as real folders), so the runtime needs neither pnpm nor the workspace.
 RUN pnpm --filter ./services/backend deploy --prod /deploy/backend \

@@ -1,0 +1,175 @@
+/**
+ * The Dockerfile, read and checked against the repository: no engine is needed.
+ * What it would build is exercised for real by production-install.test.ts.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { BUILD_COMMAND, deployCommand } from './helpers/commands.ts';
+import { baseImageOf, copySources, effectiveInstructions, parseDockerfile, stageNamed } from './helpers/dockerfile.ts';
+import { isIgnored, parseDockerignore } from './helpers/dockerignore.ts';
+import { readPackageJson, readRepoFile, repoFileExists, repoPath } from './helpers/repo.ts';
+import { SERVICES, type ServiceInfo } from './helpers/services.ts';
+
+const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
+const ignoreRules = parseDockerignore(readRepoFile('.dockerignore'));
+const stageNames = new Set(dockerfile.stages.map((stage) => stage.name));
+const runLines = dockerfile.stages.flatMap((stage) => stage.instructions.filter((i) => i.keyword === 'RUN'));
+
+/** Every file under `dir` (relative to the repo), skipping installed and built output. */
+function filesUnder(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(repoPath(dir))) {
+    if (entry === 'node_modules' || entry === 'dist' || entry === '.git') continue;
+    const path = join(dir, entry);
+    if (statSync(repoPath(path)).isDirectory()) files.push(...filesUnder(path));
+    else files.push(path);
+  }
+  return files;
+}
+
+/** The start command the service's README documents, else its package.json `start` script. */
+function documentedStartCommand(service: ServiceInfo): string {
+  const readme = `${service.dir}/README.md`;
+  if (!repoFileExists(readme)) return service.startScript;
+  const line = readRepoFile(readme)
+    .split('\n')
+    .map((text) => text.trim().replace(/^\$\s+/, ''))
+    .find((text) => text.startsWith('node --import '));
+  if (!line) throw new Error(`${readme} documents no \`node --import ...\` start command`);
+  return line;
+}
+
+function execForm(args: string): string[] {
+  const parsed: unknown = JSON.parse(args);
+  if (!Array.isArray(parsed) || !parsed.every((word) => typeof word === 'string'))
+    throw new Error(`expected an exec-form JSON array, got ${args}`);
+  return parsed;
+}
+
+describe('base images', () => {
+  const external = dockerfile.stages.map((stage) => stage.from).filter((from) => !stageNames.has(from));
+
+  test.each(external)('%s is pinned to a version, never latest', (image) => {
+    expect(image).not.toMatch(/\$/);
+    const [, tag = ''] = /^[^@]+:([^:/@]+)(@sha256:[0-9a-f]{64})?$/.exec(image) ?? [];
+    expect(tag, `${image} has no tag`).not.toBe('');
+    expect(tag).not.toMatch(/latest/);
+    expect(tag).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  test('build and runtime run the same Node 24', () => {
+    expect(new Set(external)).toEqual(new Set([expect.stringMatching(/^node:24\.\d+\.\d+-[a-z]+-slim$/)]));
+  });
+});
+
+describe('build stages', () => {
+  test('pnpm comes from the npm registry at the packageManager version, not corepack', () => {
+    const [, version] = /^pnpm@(.+)$/.exec(readPackageJson('package.json').packageManager ?? '') ?? [];
+    expect(dockerfile.globalArgs.PNPM_VERSION).toBe(version);
+    const install = runLines.find((i) => i.args.startsWith('npm install --global'))?.args ?? '';
+    // `$` + `{PNPM_VERSION}`: the Dockerfile's own ARG, substituted by BuildKit, not by this test.
+    expect(install.replace('$' + '{PNPM_VERSION}', version ?? '?')).toMatch(new RegExp(`"pnpm@${version}"$`));
+    expect(runLines.some((i) => /\bcorepack\s+(enable|prepare|use|install)\b/.test(i.args))).toBe(false);
+  });
+
+  test('the dependency layer is fetched from the lockfile alone', () => {
+    const instructions = effectiveInstructions(dockerfile, stageNamed(dockerfile, 'build'));
+    const fetchAt = instructions.findIndex((i) => i.keyword === 'RUN' && i.args === 'pnpm fetch');
+    expect(fetchAt).toBeGreaterThan(0);
+    const copiedBefore = instructions
+      .slice(0, fetchAt)
+      .filter((i) => i.keyword === 'COPY')
+      .flatMap((i) => copySources(i).sources);
+    expect(copiedBefore.sort()).toEqual(['.npmrc', 'pnpm-lock.yaml', 'pnpm-workspace.yaml']);
+  });
+
+  test('it builds and deploys with the commands production-install.test.ts runs', () => {
+    const runs = runLines.flatMap((i) => i.args.split(/\s*&&\s*/));
+    expect(runs).toContain(BUILD_COMMAND.join(' '));
+    for (const service of SERVICES)
+      expect(runs).toContain(deployCommand(service.dir, `/deploy/${service.name}`).join(' '));
+  });
+
+  const copies = dockerfile.stages
+    .flatMap((stage) => stage.instructions)
+    .filter((i) => i.keyword === 'COPY')
+    .map(copySources)
+    .filter((copy) => copy.from === undefined)
+    .flatMap((copy) => copy.sources);
+
+  test.each(copies)('COPY %s exists in the repo and is in the build context', (source) => {
+    expect(repoFileExists(source)).toBe(true);
+    const files = statSync(repoPath(source)).isDirectory() ? filesUnder(source) : [source];
+    expect(files.filter((file) => !isIgnored(ignoreRules, file)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('.dockerignore', () => {
+  test('lets in every source file the build compiles', () => {
+    const sources = ['packages', 'services']
+      .flatMap(filesUnder)
+      .filter((file) => /\/src\/.*\.ts$/.test(file) && !file.endsWith('.test.ts'));
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources.filter((file) => isIgnored(ignoreRules, file))).toEqual([]);
+    for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'services/backend/package.json'])
+      expect(isIgnored(ignoreRules, file), file).toBe(false);
+  });
+
+  test.each([
+    'node_modules/vitest/package.json',
+    'services/backend/node_modules/fastify/package.json',
+    'services/backend/dist/server.js',
+    'services/backend/tsconfig.tsbuildinfo',
+    'services/backend/test/echo.test.ts',
+    'packages/tracing/src/propagation.test.ts',
+    '.git/HEAD',
+    '.toolchain/node/bin/node',
+    '.env',
+    'k8s/base/backend.yaml',
+    'docker-compose.yml',
+    'test/dockerfile.test.ts',
+  ])('keeps out %s', (file) => {
+    expect(isIgnored(ignoreRules, file)).toBe(true);
+  });
+});
+
+describe.each(SERVICES)('the $name image', (service) => {
+  const stage = stageNamed(dockerfile, service.name);
+  const instructions = effectiveInstructions(dockerfile, stage);
+  const last = (keyword: string) => instructions.filter((i) => i.keyword === keyword).at(-1)?.args;
+
+  test('starts from the slim Node runtime, not from a build stage', () => {
+    expect(baseImageOf(dockerfile, stage)).toMatch(/^node:24\./);
+    const inherited = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    expect(inherited.some((args) => /\b(pnpm|tsc)\b/.test(args) && !args.startsWith('rm '))).toBe(false);
+  });
+
+  test('copies only its deployed folder from the build', () => {
+    const copies = instructions.filter((i) => i.keyword === 'COPY').map(copySources);
+    expect(copies).toEqual([{ from: 'build', sources: [`/deploy/${service.name}`] }]);
+  });
+
+  test('runs as a numeric non-root user', () => {
+    const user = last('USER') ?? 'root';
+    expect(user).toMatch(/^\d+(:\d+)?$/);
+    expect(user.split(':')[0]).not.toBe('0');
+  });
+
+  test("exposes the service's default port", () => {
+    expect(last('EXPOSE')).toBe(String(service.defaultPort));
+  });
+
+  test('runs the start command the service documents', () => {
+    const cmd = execForm(last('CMD') ?? '[]');
+    expect(cmd.join(' ')).toBe(documentedStartCommand(service));
+    expect(cmd.join(' ')).toBe(service.startScript);
+  });
+
+  test('`pnpm images` builds this target with the tag the manifests use', () => {
+    const images = readPackageJson('package.json').scripts?.images ?? '';
+    expect(images.split(/\s*&&\s*/)).toContain(
+      `docker build --target ${service.name} -t ${service.image}:${service.version} .`,
+    );
+  });
+});

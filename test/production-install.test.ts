@@ -1,0 +1,139 @@
+/**
+ * What the images run, without Docker: the Dockerfile's build and
+ * `pnpm deploy --prod` into a temporary folder, then each service started from
+ * that folder with the image's CMD. Proves the deployed folder has everything
+ * it needs at run time (and nothing from devDependencies), and that a real
+ * request's spans reach a Zipkin endpoint.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { serviceOf, startZipkinReceiver, type ZipkinReceiver, type ZipkinSpan } from '@meshtrace/trace-tools';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BUILD_COMMAND, deployCommand } from './helpers/commands.ts';
+import { REPO_ROOT } from './helpers/repo.ts';
+import { type RunningService, startService } from './helpers/service-process.ts';
+import { SERVICES, serviceNamed } from './helpers/services.ts';
+
+const run = promisify(execFile);
+
+/** Packages that exist only for development; none may reach an image. */
+const DEV_ONLY = ['vitest', 'typescript', '@biomejs/biome', '@types/node'] as const;
+/** `@types/node` is also pulled in by a production dependency (@grpc/grpc-js), so only top-level links count for it. */
+const DEV_ONLY_ANYWHERE = ['vitest', 'typescript', '@biomejs'] as const;
+
+async function pnpm(args: readonly string[]): Promise<void> {
+  const [program = 'pnpm', ...rest] = args;
+  try {
+    await run(program, rest, { cwd: REPO_ROOT, timeout: 90_000 });
+  } catch (error) {
+    const { code, stderr, stdout } = error as { code?: string; stderr?: string; stdout?: string };
+    if (code === 'ENOENT') throw new Error('pnpm is not on PATH: install the version in package.json packageManager');
+    throw new Error(`\`${args.join(' ')}\` failed:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
+}
+
+/** The image's CMD: `node --import @meshtrace/tracing/register dist/server.js`, with this Node. */
+function imageCommand(startScript: string): string[] {
+  const [node, ...args] = startScript.split(' ');
+  expect(node).toBe('node');
+  return [process.execPath, ...args];
+}
+
+let workDir: string;
+let receiver: ZipkinReceiver;
+const running: RunningService[] = [];
+const deployed: Record<string, string> = {};
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'meshtrace-deploy-'));
+  receiver = await startZipkinReceiver();
+  await pnpm(BUILD_COMMAND);
+  for (const service of SERVICES) {
+    deployed[service.name] = join(workDir, service.name);
+    await pnpm(deployCommand(service.dir, deployed[service.name] ?? ''));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(running.map((service) => service.stop()));
+  await receiver?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+}, 20_000);
+
+describe('pnpm deploy --prod', () => {
+  test.each(SERVICES)('$name gets its built code and no development packages', (service) => {
+    const dir = deployed[service.name] ?? '';
+    expect(existsSync(join(dir, 'dist/server.js'))).toBe(true);
+    for (const name of DEV_ONLY) expect(existsSync(join(dir, 'node_modules', name)), name).toBe(false);
+    const store = readdirSync(join(dir, 'node_modules/.pnpm'));
+    for (const prefix of DEV_ONLY_ANYWHERE) {
+      const flat = prefix.replace('/', '+');
+      expect(
+        store.filter((entry) => entry.startsWith(`${flat}@`) || entry.startsWith(`${flat}+`)),
+        prefix,
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('the deployed services, started as the image starts them', () => {
+  let backend: RunningService;
+  let frontend: RunningService;
+
+  beforeAll(async () => {
+    const tracing = {
+      OTEL_EXPORTER_ZIPKIN_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      HOST: '127.0.0.1',
+      PORT: '0',
+    };
+    const backendInfo = serviceNamed('backend');
+    backend = await startService(imageCommand(backendInfo.startScript), {
+      cwd: deployed.backend ?? '',
+      env: tracing,
+    });
+    running.push(backend);
+    const frontendInfo = serviceNamed('frontend');
+    frontend = await startService(imageCommand(frontendInfo.startScript), {
+      cwd: deployed.frontend ?? '',
+      env: { ...tracing, TARGET_URL: `${backend.url}/`, LOOP_MODE: 'off' },
+    });
+    running.push(frontend);
+  }, 30_000);
+
+  test('both answer /healthz', async () => {
+    for (const service of [backend, frontend]) {
+      const response = await request(`${service.url}/healthz`);
+      expect(response.statusCode, service.output()).toBe(200);
+      expect(await response.body.json()).toEqual({ status: 'ok' });
+    }
+  });
+
+  test('a request through both reports one trace to Zipkin, backend span under the frontend call', async () => {
+    const response = await request(`${frontend.url}/`);
+    expect(response.statusCode, frontend.output()).toBe(200);
+    const { trace_id: traceId } = (await response.body.json()) as { trace_id: string };
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+
+    const inTrace = (spans: readonly ZipkinSpan[]) => spans.filter((span) => span.traceId === traceId);
+    const spans = inTrace(
+      await receiver.waitFor((all) => {
+        const mine = inTrace(all);
+        return (
+          mine.some((s) => serviceOf(s) === 'backend') && mine.filter((s) => serviceOf(s) === 'frontend').length >= 2
+        );
+      }, 10_000),
+    );
+    const frontendServer = spans.find((s) => serviceOf(s) === 'frontend' && s.kind === 'SERVER');
+    const frontendClient = spans.find((s) => serviceOf(s) === 'frontend' && s.kind === 'CLIENT');
+    const backendServer = spans.find((s) => serviceOf(s) === 'backend' && s.kind === 'SERVER');
+    expect(frontendServer).toBeDefined();
+    expect(frontendClient?.parentId).toBe(frontendServer?.id);
+    expect(backendServer?.parentId).toBe(frontendClient?.id);
+  });
+});
