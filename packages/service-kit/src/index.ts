@@ -15,6 +15,13 @@ export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError } from './
 export { fastifyOptions } from './fastify-options.ts';
 export { health, type Readiness } from './health.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';
-export { exitOnStartupError, type RunOptions, runService, serverShutdownSteps } from './run-service.ts';
+export {
+  delayStep,
+  drainStep,
+  exitOnStartupError,
+  type RunOptions,
+  readinessStep,
+  runService,
+} from './run-service.ts';
 export { packageVersion, serviceSchema } from './service-schema.ts';
 export { type ShutdownResult, type ShutdownStep, shutdownInOrder } from './shutdown.ts';

@@ -15,15 +15,22 @@ export function exitOnStartupError(error: unknown): never {
   process.exit(1);
 }
 
-/** The first shutdown steps every service shares: stop getting traffic, wait, drain. */
-export function serverShutdownSteps(app: FastifyInstance, delayMs: number): ShutdownStep[] {
-  return [
-    // Kubernetes removes a pod from Service endpoints only after readiness fails,
-    // so readiness flips first and the server keeps answering during the delay.
-    { name: 'readiness', run: () => app.readiness.markNotReady('shutting down') },
-    { name: 'delay', run: () => new Promise((resolve) => setTimeout(resolve, delayMs)) },
-    { name: 'http server', run: () => drain(app) },
-  ];
+/**
+ * Kubernetes removes a pod from Service endpoints only after readiness fails,
+ * so readiness flips first, and the server keeps answering during the delay.
+ */
+export function readinessStep(app: FastifyInstance): ShutdownStep {
+  return { name: 'readiness', run: () => app.readiness.markNotReady('shutting down') };
+}
+
+/** SHUTDOWN_DELAY_MS: time for endpoints and sidecars to stop sending new requests here. */
+export function delayStep(delayMs: number): ShutdownStep {
+  return { name: 'delay', run: () => new Promise((resolve) => setTimeout(resolve, delayMs)) };
+}
+
+/** Stop accepting, finish in-flight requests, close connections. */
+export function drainStep(app: FastifyInstance): ShutdownStep {
+  return { name: 'http server', run: () => drain(app) };
 }
 
 /**
@@ -47,7 +54,7 @@ export interface RunOptions {
   readonly host: string;
   readonly port: number;
   readonly log: Logger;
-  /** In order; usually `serverShutdownSteps()` then client pools, then span flush. */
+  /** In order: readiness, delay, drain, then client pools and span flush. */
   readonly shutdownSteps: readonly ShutdownStep[];
   readonly shutdownTimeoutMs: number;
 }

@@ -12,6 +12,14 @@ export {
 export { apiUrl, fetchServices, fetchTraces, type JaegerClientOptions, type TraceQuery } from './jaeger-client.ts';
 export { fromOtlp, type OtlpResourceSpans, type OtlpSpan, type OtlpTracesResult } from './otlp-spans.ts';
 export { formatDuration, renderTotals, renderTrace, summaryLine } from './render-trace.ts';
+export {
+  REPO_ROOT,
+  runToExit,
+  type ServiceName,
+  type ServiceProcess,
+  type StartServiceOptions,
+  startService,
+} from './service-process.ts';
 export { createSpanForwarder, type ForwardState, type SpanForwarder } from './span-forwarder.ts';
 export {
   type AnalysisOptions,

@@ -3,7 +3,14 @@
  * Reads config (exiting with one line if invalid), builds the app, listens,
  * and shuts down in order on SIGTERM/SIGINT.
  */
-import { createLogger, exitOnStartupError, runService, serverShutdownSteps } from '@meshtrace/service-kit';
+import {
+  createLogger,
+  delayStep,
+  drainStep,
+  exitOnStartupError,
+  readinessStep,
+  runService,
+} from '@meshtrace/service-kit';
 import { isTracingStarted, shutdownTracing, traceLogFields } from '@meshtrace/tracing';
 import { Agent } from 'undici';
 import { buildBackendApp } from './app.ts';
@@ -33,7 +40,9 @@ await runService({
   log: logger,
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   shutdownSteps: [
-    ...serverShutdownSteps(app, config.shutdownDelayMs),
+    readinessStep(app),
+    delayStep(config.shutdownDelayMs),
+    drainStep(app),
     { name: 'http client pool', run: () => dispatcher.close() },
     { name: 'span export', run: shutdownTracing },
   ],

@@ -4,7 +4,14 @@
  * order on SIGTERM/SIGINT: readiness off, loop stopped (its tick in flight
  * finishes), server drained, client pool closed, spans flushed.
  */
-import { createLogger, exitOnStartupError, runService, serverShutdownSteps } from '@meshtrace/service-kit';
+import {
+  createLogger,
+  delayStep,
+  drainStep,
+  exitOnStartupError,
+  readinessStep,
+  runService,
+} from '@meshtrace/service-kit';
 import { isTracingStarted, shutdownTracing, traceLogFields } from '@meshtrace/tracing';
 import { Agent } from 'undici';
 import { buildFrontendApp } from './app.ts';
@@ -28,7 +35,6 @@ const logger = createLogger({
 const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 4_000 });
 const app = await buildFrontendApp({ config, logger, dispatcher, traced: isTracingStarted() });
 let loop: Loop | undefined;
-const [readiness, ...drain] = serverShutdownSteps(app, config.shutdownDelayMs);
 
 await runService({
   app,
@@ -37,9 +43,11 @@ await runService({
   log: logger,
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   shutdownSteps: [
-    ...(readiness ? [readiness] : []),
+    readinessStep(app),
+    // No new ticks; the one in flight finishes (its span is flushed below).
     { name: 'loop', run: () => loop?.stop() },
-    ...drain,
+    delayStep(config.shutdownDelayMs),
+    drainStep(app),
     { name: 'http client pool', run: () => dispatcher.close() },
     { name: 'span export', run: shutdownTracing },
   ],
