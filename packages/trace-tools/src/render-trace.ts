@@ -77,7 +77,7 @@ export function renderTrace(analysis: TraceAnalysis, options: RenderOptions = {}
   for (const { tree: prefix, node } of flat) {
     const { span } = node;
     const name = node.orphan ? `${p.yellow('⚠')} ${span.name}` : span.name;
-    const bar = timeline(node, startUs, analysis.durationUs, width);
+    const bar = timeline(node, startUs, analysis.durationUs, width).trimEnd();
     lines.push(
       `  ${pad(p.dim(prefix) + name, nameWidth)}  ${pad(p.magenta(span.service), serviceWidth)}  ${pad(span.kind, 8)}  ${padStart(formatDuration(span.durationUs), 9)}  ${pad(statusText(span.status, p), 6)}${width ? `  ${p.dim(bar)}` : ''}`.trimEnd(),
     );

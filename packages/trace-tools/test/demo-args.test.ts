@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseDemoArgs } from '../src/demo-args.ts';
+
+describe('parseDemoArgs', () => {
+  it('has defaults for a plain `pnpm demo`', () => {
+    expect(parseDemoArgs([])).toEqual({
+      kind: 'run',
+      options: { intervalMs: 1000, mode: 'generate', backends: 2, propagationOff: false, port: 0, quietMs: 600 },
+    });
+  });
+
+  it('reads every flag', () => {
+    const args = ['--interval', '250', '--mode', 'headerless', '--backends', '3', '--propagation-off'];
+    args.push(
+      '--forward',
+      'http://localhost:9411/api/v2/spans',
+      '--port',
+      '9412',
+      '--quiet',
+      '900',
+      '--duration',
+      '20s',
+    );
+    expect(parseDemoArgs(args)).toEqual({
+      kind: 'run',
+      options: {
+        intervalMs: 250,
+        mode: 'headerless',
+        backends: 3,
+        propagationOff: true,
+        forwardUrl: 'http://localhost:9411/api/v2/spans',
+        port: 9412,
+        quietMs: 900,
+        durationMs: 20_000,
+      },
+    });
+  });
+
+  it('answers --help and -h', () => {
+    expect(parseDemoArgs(['-h'])).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['--interval', '5'], 'invalid --interval="5": expected an integer from 10 to 86400000'],
+    [['--mode', 'loud'], 'invalid --mode="loud": expected one of generate, headerless, off'],
+    [['--forward', 'localhost:9411'], 'invalid --forward="localhost:9411": expected an http:// or https:// URL'],
+    [['--duration', 'soon'], 'invalid --duration="soon": expected a duration such as 30s, 5m or 1h'],
+  ])('rejects %j with one line naming the flag', (args, message) => {
+    expect(() => parseDemoArgs(args)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message }));
+  });
+
+  it('rejects an unknown flag', () => {
+    expect(() => parseDemoArgs(['--colour'])).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+  });
+});

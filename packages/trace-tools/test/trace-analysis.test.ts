@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeTrace, sidecarOwner } from '../src/trace-analysis.ts';
+import { localChain, meshChain, span } from './helpers/fixtures.ts';
+
+const expectChain = { expect: ['frontend', 'backend', 'backend-2'] };
+const codes = (spans: Parameters<typeof analyzeTrace>[0], options = {}) =>
+  analyzeTrace(spans, { ...expectChain, ...options }).findings.map((f) => f.code);
+
+describe('analyzeTrace', () => {
+  it('joins a complete local chain, with services in call order and the total time', () => {
+    const analysis = analyzeTrace(localChain, expectChain);
+    expect(analysis).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      verdict: 'joined',
+      services: ['frontend', 'backend', 'backend-2'],
+      spanCount: 5,
+      durationUs: 20_000,
+      findings: [],
+    });
+  });
+
+  it('names an orphan: a parent id no one reported (the tutorial curl loop)', () => {
+    const orphaned = [span('00000000000000b1', '1234567890abcdef', 'backend', 'GET /*', 'SERVER', 0, 5)];
+    const analysis = analyzeTrace(orphaned, { expect: ['backend'] });
+    expect(analysis.verdict).toBe('broken');
+    expect(analysis.tree.orphans).toHaveLength(1);
+    expect(analysis.findings).toEqual([
+      { code: 'orphan', message: 'backend "GET /*" (SERVER) names parent 1234567890abcdef that no one reported' },
+    ]);
+  });
+
+  it('finds a missing service and the CLIENT call nobody continued (PROPAGATION=off)', () => {
+    const stopped = localChain.slice(0, 4);
+    expect(codes(stopped)).toEqual(['missing-service', 'not-continued']);
+  });
+
+  it('finds a trace that starts mid-chain', () => {
+    const alone = [span('00000000000000c1', undefined, 'backend-2', 'GET /*', 'SERVER', 0, 2)];
+    expect(codes(alone)).toEqual(['missing-service', 'missing-service', 'new-trace']);
+  });
+
+  it('finds two roots in one trace', () => {
+    const twoRoots = [...localChain, span('00000000000000f1', undefined, 'frontend', 'loop tick', 'INTERNAL', 30, 1)];
+    expect(codes(twoRoots)).toEqual(['multiple-roots']);
+  });
+
+  it('counts a span reported twice once', () => {
+    expect(analyzeTrace([...localChain, localChain[2] as never], expectChain).spanCount).toBe(5);
+  });
+
+  describe('--mesh', () => {
+    it('joins a chain with the sidecar spans between the app spans', () => {
+      const analysis = analyzeTrace(meshChain, { ...expectChain, mesh: true });
+      expect(analysis.findings).toEqual([]);
+      expect(analysis.services).toEqual([
+        'frontend',
+        'frontend.default',
+        'backend.default',
+        'backend',
+        'backend-2.default',
+        'backend-2',
+      ]);
+    });
+
+    it('says when an app span skips its sidecar (it trusted traceparent over x-b3-*)', () => {
+      // backend's SERVER span parented on frontend's CLIENT span, as if traceparent had won.
+      const skipped = meshChain.map((s) =>
+        s.spanId === '00000000000000b1' ? { ...s, parentId: '00000000000000a2' } : s,
+      );
+      const analysis = analyzeTrace(skipped, { ...expectChain, mesh: true });
+      expect(analysis.findings.map((f) => f.code)).toEqual(['sidecar-skipped']);
+      expect(analysis.findings[0]?.message).toMatch(
+        /^backend "GET \/\*" \(SERVER\) is a child of frontend "GET" \(CLIENT\)/,
+      );
+    });
+
+    it('says when there is no sidecar span at all', () => {
+      expect(codes(localChain, { mesh: true })).toEqual(['no-sidecar']);
+    });
+  });
+
+  it('reads the owning app from a sidecar service name', () => {
+    expect(sidecarOwner('backend-2.default')).toBe('backend-2');
+    expect(sidecarOwner('backend-2')).toBeUndefined();
+  });
+});
