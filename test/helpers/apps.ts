@@ -1,11 +1,13 @@
 import { createLogger } from '@meshtrace/service-kit';
-import type { FastifyInstance } from 'fastify';
 import { Agent } from 'undici';
 import { buildBackendApp } from '../../services/backend/src/app.ts';
 import { loadBackendConfig } from '../../services/backend/src/config.ts';
 import { buildFrontendApp } from '../../services/frontend/src/app.ts';
 import { loadFrontendConfig } from '../../services/frontend/src/config.ts';
 import type { ServiceInfo } from './services.ts';
+
+/** A built Fastify app (fastify itself is a dependency of the services, not of the root). */
+type App = Awaited<ReturnType<typeof buildBackendApp>>;
 
 /** Each service's real app, built with default settings, to ask which paths it serves. */
 export interface BuiltApps {
@@ -20,7 +22,7 @@ export interface BuiltApps {
 export async function buildApps(): Promise<BuiltApps> {
   const logger = createLogger({ level: 'silent', service: 'deploy-test', version: '0.0.0' });
   const dispatcher = new Agent();
-  const apps: Record<ServiceInfo['name'], FastifyInstance> = {
+  const apps: Record<ServiceInfo['name'], App> = {
     backend: await buildBackendApp({ config: loadBackendConfig({}), logger, dispatcher, traced: false }),
     frontend: await buildFrontendApp({ config: loadFrontendConfig({}), logger, dispatcher, traced: false }),
   };
