@@ -64,7 +64,9 @@ export async function runService(options: RunOptions): Promise<void> {
   const { app, log } = options;
   let stopping = false;
   const onSignal = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    // A second Ctrl-C must not fall through to Node's default handler and kill
+    // the process before spans are flushed: the shutdown deadline bounds the wait.
+    if (stopping) return log.warn({ signal }, 'already shutting down');
     stopping = true;
     log.info({ signal }, 'shutting down');
     const result = await shutdownInOrder(options.shutdownSteps, { timeoutMs: options.shutdownTimeoutMs, log });
@@ -75,8 +77,8 @@ export async function runService(options: RunOptions): Promise<void> {
     // Give pino's async destination a tick to write the last lines.
     setImmediate(() => process.exit());
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {

@@ -66,6 +66,19 @@ describe('graceful shutdown', () => {
     expect(backend.logs.some((line) => line.msg === 'shutdown complete')).toBe(true);
   });
 
+  it('finishes its shutdown when Ctrl-C is pressed twice', async () => {
+    const backend = await startService('backend', {
+      env: { OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.url, OTEL_BSP_SCHEDULE_DELAY: '600000', SHUTDOWN_DELAY_MS: '300' },
+    });
+    await fetch(`${backend.url}/twice`);
+    backend.child.kill('SIGINT');
+    await until(() => backend.logs.some((line) => line.msg === 'shutting down'));
+    backend.child.kill('SIGINT');
+    expect(await backend.exited).toBe(0);
+    // The span of the request served before the signals was still flushed.
+    expect(zipkin.spans.map((span) => span.tags?.['url.path'])).toContain('/twice');
+  });
+
   it('exits 0 on SIGINT too, and exits 1 if shutdown overruns its deadline', async () => {
     const quick = await startService('backend', { env: { OTEL_SDK_DISABLED: 'true' } });
     expect(await quick.stop('SIGINT')).toBe(0);
