@@ -23,7 +23,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { httpMethodAttributes } from './http-method.ts';
+import { setHttpMethodAttributes } from './http-method.ts';
 
 /** What the plugin records on each traced request. */
 export interface RequestTrace {
@@ -49,11 +49,33 @@ export interface TracingPluginOptions {
   readonly ignore?: (request: FastifyRequest) => boolean;
 }
 
+/** True when `text` from `from` on is one or more ASCII digits. */
+function isPort(text: string, from: number): boolean {
+  if (from >= text.length) return false;
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * Splits a Host header into address and port: `example.com:8080`,
+ * `[::1]:8080` (the brackets stay) or a bare host. Anything else is recorded
+ * whole, with no port. Index scans rather than a regex: it runs on every request.
+ */
 function hostAndPort(host: string | undefined): [string | undefined, number | undefined] {
   if (!host) return [undefined, undefined];
-  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host);
-  if (!match) return [host, undefined];
-  return [match[1], match[2] ? Number(match[2]) : undefined];
+  if (host.charCodeAt(0) === 0x5b /* [ */) {
+    const close = host.indexOf(']');
+    if (close === host.length - 1) return [host, undefined];
+    if (close !== -1 && host.charCodeAt(close + 1) === 0x3a /* : */ && isPort(host, close + 2))
+      return [host.slice(0, close + 1), Number(host.slice(close + 2))];
+  }
+  const colon = host.indexOf(':');
+  if (colon === -1) return [host, undefined];
+  if (isPort(host, colon + 1)) return [host.slice(0, colon), Number(host.slice(colon + 1))];
+  return [host, undefined];
 }
 
 /**
@@ -71,23 +93,22 @@ async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions
     // Extraction never throws: bad or missing headers give back ROOT_CONTEXT, so we start a new trace.
     const extracted = propagation.extract(ROOT_CONTEXT, request.headers);
     const parent = trace.getSpanContext(extracted);
+    const { method, url } = request;
     const route = request.routeOptions.url;
     const [address, port] = hostAndPort(request.host);
+    const query = url.indexOf('?');
+    // Filled in place, not spread from a per-request object; insertion order is the exported tag order.
+    const attributes = setHttpMethodAttributes({}, method);
+    attributes[ATTR_URL_PATH] = query === -1 ? url : url.slice(0, query);
+    attributes[ATTR_URL_SCHEME] = request.protocol;
+    attributes[ATTR_HTTP_ROUTE] = route;
+    attributes[ATTR_SERVER_ADDRESS] = address;
+    attributes[ATTR_SERVER_PORT] = port;
+    attributes[ATTR_CLIENT_ADDRESS] = request.ip;
+    attributes[ATTR_USER_AGENT_ORIGINAL] = request.headers['user-agent'];
     const span = tracer.startSpan(
-      route ? `${request.method} ${route}` : request.method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          ...httpMethodAttributes(request.method),
-          [ATTR_URL_PATH]: request.url.split('?', 1)[0],
-          [ATTR_URL_SCHEME]: request.protocol,
-          [ATTR_HTTP_ROUTE]: route,
-          [ATTR_SERVER_ADDRESS]: address,
-          [ATTR_SERVER_PORT]: port,
-          [ATTR_CLIENT_ADDRESS]: request.ip,
-          [ATTR_USER_AGENT_ORIGINAL]: request.headers['user-agent'],
-        },
-      },
+      route ? `${method} ${route}` : method,
+      { kind: SpanKind.SERVER, attributes },
       extracted,
     );
     const active = trace.setSpan(extracted, span);

@@ -15,8 +15,22 @@ const KNOWN_METHODS = new Set([
   'TRACE',
 ]);
 
+/**
+ * Sets `http.request.method` (and `http.request.method_original` when it had
+ * to be normalised) on `attributes` and returns it: the server plugin fills one
+ * object per request rather than spreading a new one into it.
+ */
+export function setHttpMethodAttributes(attributes: Attributes, method: string): Attributes {
+  if (KNOWN_METHODS.has(method)) {
+    attributes[ATTR_HTTP_REQUEST_METHOD] = method;
+  } else {
+    attributes[ATTR_HTTP_REQUEST_METHOD] = '_OTHER';
+    attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
+  }
+  return attributes;
+}
+
 /** `http.request.method` (and `http.request.method_original` when it had to be normalised). */
 export function httpMethodAttributes(method: string): Attributes {
-  if (KNOWN_METHODS.has(method)) return { [ATTR_HTTP_REQUEST_METHOD]: method };
-  return { [ATTR_HTTP_REQUEST_METHOD]: '_OTHER', [ATTR_HTTP_REQUEST_METHOD_ORIGINAL]: method };
+  return setHttpMethodAttributes({}, method);
 }
