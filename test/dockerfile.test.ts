@@ -48,7 +48,7 @@ function execForm(args: string): string[] {
 }
 
 describe('base images', () => {
-  const external = dockerfile.stages.map((stage) => stage.from).filter((from) => !stageNames.has(from));
+  const external = [...new Set(dockerfile.stages.map((stage) => stage.from))].filter((from) => !stageNames.has(from));
 
   test.each(external)('%s is pinned to a version, never latest', (image) => {
     expect(image).not.toMatch(/\$/);
