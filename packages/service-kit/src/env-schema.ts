@@ -16,6 +16,8 @@ export interface StringField extends BaseField {
   readonly type: 'string';
   readonly default: string;
   readonly allowEmpty?: boolean;
+  /** A format the text must have (e.g. a delay distribution), checked at start-up. */
+  readonly format?: { readonly accepts: string; readonly check: (text: string) => boolean };
 }
 export interface IntegerField extends BaseField {
   readonly type: 'integer';
@@ -87,6 +89,7 @@ const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
 export function describeExpected(field: Field): string {
   switch (field.type) {
     case 'string':
+      if (field.format) return field.format.accepts;
       return field.allowEmpty ? 'any text' : 'non-empty text';
     case 'integer':
       return `an integer from ${field.min} to ${field.max}`;
@@ -142,6 +145,7 @@ function splitList(raw: string): string[] {
 export function parseField(field: Field, raw: string): unknown {
   switch (field.type) {
     case 'string':
+      if (field.format) return field.format.check(raw) ? raw : undefined;
       return field.allowEmpty || raw.trim() !== '' ? raw : undefined;
     case 'integer':
     case 'number':

@@ -38,6 +38,7 @@ function createReadiness(): Readiness {
 }
 
 const probe = { probe: true } as const;
+const DISABLED = 'disabled by POST /readyz/disable';
 
 /** `/healthz` (liveness: the process answers) and `/readyz` (readiness: send me traffic). */
 async function healthPlugin(app: FastifyInstance): Promise<void> {
@@ -50,6 +51,20 @@ async function healthPlugin(app: FastifyInstance): Promise<void> {
   app.get('/readyz', { config: probe }, async function readyz(_request, reply) {
     if (app.readiness.ready) return { status: 'ready' };
     return reply.code(503).send({ status: 'not ready', reason: app.readiness.reason });
+  });
+
+  // podinfo's toggle: take an instance out of rotation (and back) without restarting it.
+  app.post('/readyz/disable', async function disableReadiness() {
+    app.readiness.markNotReady(DISABLED);
+    return { status: 'not ready', reason: DISABLED };
+  });
+
+  app.post('/readyz/enable', async function enableReadiness(_request, reply) {
+    // Only undoes /readyz/disable: an instance shutting down stays out of rotation.
+    if (!app.readiness.ready && app.readiness.reason !== DISABLED)
+      return reply.code(409).send({ status: 'not ready', reason: app.readiness.reason });
+    app.readiness.markReady();
+    return { status: 'ready' };
   });
 }
 

@@ -27,6 +27,11 @@ export const TRACEPARENT = 'traceparent';
 export const TRACESTATE = 'tracestate';
 /** W3C Baggage: key=value pairs the application (not the tracer) carries along. */
 export const BAGGAGE = 'baggage';
+/**
+ * Response header (W3C Trace Context Level 2), `00-{traceId}-{spanId}-{flags}` of
+ * our SERVER span: the caller can link straight to the trace without reading logs.
+ */
+export const TRACERESPONSE = 'traceresponse';
 
 // --- Headers OpenTelemetry does not carry but Istio asks applications to forward --
 

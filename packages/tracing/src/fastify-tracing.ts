@@ -23,6 +23,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { TRACERESPONSE } from './constants.ts';
 import { setHttpMethodAttributes } from './http-method.ts';
 
 /** What the plugin records on each traced request. */
@@ -88,7 +89,7 @@ async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions
   const tracer = options.tracer ?? trace.getTracer('@meshtrace/tracing');
   app.decorateRequest('trace', undefined);
 
-  app.addHook('onRequest', function startServerSpan(request, _reply, done) {
+  app.addHook('onRequest', function startServerSpan(request, reply, done) {
     if (options.ignore?.(request)) return done();
     // Extraction never throws: bad or missing headers give back ROOT_CONTEXT, so we start a new trace.
     const extracted = propagation.extract(ROOT_CONTEXT, request.headers);
@@ -113,6 +114,9 @@ async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions
     );
     const active = trace.setSpan(extracted, span);
     request.trace = { span, context: active, parent };
+    const own = span.spanContext();
+    // Flags as two hex digits: 01 sampled, 00 not (the trace still exists, its spans are dropped).
+    reply.header(TRACERESPONSE, `00-${own.traceId}-${own.spanId}-${own.traceFlags & 1 ? '01' : '00'}`);
     // Everything Fastify runs after this hook runs inside the span's context.
     context.with(active, done);
   });

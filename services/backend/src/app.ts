@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fastifyOptions, health, type Logger } from '@meshtrace/service-kit';
 import { pickForwardedHeaders, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
-import type { BackendConfig } from './config.ts';
+import { type BackendConfig, delayOf } from './config.ts';
 import { callDownstreams } from './downstream.ts';
 import { echoBody, traceReport } from './echo-body.ts';
+import { decideFault, FAULT_ATTRIBUTES, type FaultDefaults, padBody } from './fault-request.ts';
 
 export interface BackendDeps {
   readonly config: BackendConfig;
@@ -27,6 +29,13 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
   const { config } = deps;
   const app = Fastify(fastifyOptions(deps.logger));
   const host = hostname();
+  const faults: FaultDefaults = {
+    delay: delayOf(config),
+    errorRate: config.errorRate,
+    errorCode: config.errorCode,
+    maxDelayMs: config.maxDelayMs,
+    maxResponseSize: config.maxResponseSize,
+  };
 
   if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
   await app.register(health);
@@ -46,6 +55,16 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
   });
 
   async function echo(request: FastifyRequest, reply: FastifyReply) {
+    const decision = decideFault(faults, request.headers, request.query as Record<string, string>, Math.random);
+    if (!decision.ok) return reply.code(400).send({ error: 'invalid fault request', reason: decision.reason });
+    const { fault } = decision;
+    const span = request.trace?.span;
+    if (fault.delayMs > 0) {
+      span?.setAttribute(FAULT_ATTRIBUTES.delay, fault.delayMs);
+      await sleep(fault.delayMs);
+    }
+    if (fault.status !== undefined) span?.setAttribute(FAULT_ATTRIBUTES.status, fault.status);
+    if (fault.size !== undefined) span?.setAttribute(FAULT_ATTRIBUTES.size, fault.size);
     const downstream =
       config.downstreamUrls.length === 0
         ? []
@@ -59,21 +78,22 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
       if (!call.ok)
         request.log.warn({ downstream: call.url, error: call.error, status: call.status }, 'downstream call failed');
     }
-    reply.code(config.statusCode);
-    if (!wantsJson(request)) return reply.type('text/plain; charset=utf-8').send(`${config.text}\n`);
-    return reply.send(
-      echoBody({
-        method: request.method,
-        url: request.url,
-        query: request.query,
-        headers: request.headers,
-        body: request.body,
-        hostname: host,
-        service: { name: config.serviceName, version: config.serviceVersion },
-        trace: traceReport(request.trace, request.headers),
-        downstream,
-      }),
-    );
+    reply.code(fault.status ?? config.statusCode);
+    if (!wantsJson(request))
+      return reply.type('text/plain; charset=utf-8').send(padBody(`${config.text}\n`, fault.size));
+    const body = echoBody({
+      method: request.method,
+      url: request.url,
+      query: request.query,
+      headers: request.headers,
+      body: request.body,
+      hostname: host,
+      service: { name: config.serviceName, version: config.serviceVersion },
+      trace: traceReport(request.trace, request.headers),
+      downstream,
+    });
+    if (fault.size === undefined) return reply.send(body);
+    return reply.type('application/json; charset=utf-8').send(padBody(JSON.stringify(body), fault.size));
   }
 
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler: echo });

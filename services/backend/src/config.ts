@@ -1,4 +1,13 @@
-import { type ConfigOf, type Env, FlagError, loadConfig, packageVersion, serviceSchema } from '@meshtrace/service-kit';
+import {
+  ConfigError,
+  type ConfigOf,
+  type Env,
+  FlagError,
+  loadConfig,
+  packageVersion,
+  serviceSchema,
+} from '@meshtrace/service-kit';
+import { DELAY_FORMS, type DelayDistribution, maxDelayOf, parseDelay } from './delay-distribution.ts';
 
 export const backendSchema = {
   ...serviceSchema({
@@ -40,6 +49,46 @@ export const backendSchema = {
     values: ['on', 'off'],
     default: 'on',
     description: '`off` drops the trace context on downstream calls (to see a broken trace on purpose).',
+  },
+  delay: {
+    env: 'DELAY',
+    type: 'string',
+    default: '0',
+    format: { accepts: DELAY_FORMS, check: (text: string) => parseDelay(text) !== undefined },
+    description:
+      'Latency added to every echo answer: fixed ms, uniform `min-max`, or percentiles (interpolated between the points given). Not on health routes.',
+  },
+  errorRate: {
+    env: 'ERROR_RATE',
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0,
+    description: 'Share of echo requests answered with `ERROR_CODE` instead (0.1: one in ten). Not on health routes.',
+  },
+  errorCode: {
+    env: 'ERROR_CODE',
+    type: 'integer',
+    min: 400,
+    max: 599,
+    default: 500,
+    description: 'The status `ERROR_RATE` injects.',
+  },
+  maxDelayMs: {
+    env: 'MAX_DELAY_MS',
+    type: 'integer',
+    min: 0,
+    max: 600_000,
+    default: 30_000,
+    description: 'Longest delay `DELAY` or a request may ask for; a request asking more gets a 400.',
+  },
+  maxResponseSize: {
+    env: 'MAX_RESPONSE_SIZE',
+    type: 'integer',
+    min: 0,
+    max: 104_857_600,
+    default: 1_048_576,
+    description: 'Largest answer, in bytes, a request may ask for with `x-set-response-size` or `?size=`.',
   },
 } as const;
 
@@ -88,5 +137,18 @@ function listenToEnv(listen: string): Record<string, string> {
 /** The backend's settings from its environment and http-echo-style flags. */
 export function loadBackendConfig(env: Env, argv: readonly string[] = []): BackendConfig {
   const { LISTEN, ...fromFlags } = flagsToEnv(argv);
-  return loadConfig(backendSchema, { ...env, ...fromFlags, ...(LISTEN === undefined ? {} : listenToEnv(LISTEN)) });
+  const config = loadConfig(backendSchema, {
+    ...env,
+    ...fromFlags,
+    ...(LISTEN === undefined ? {} : listenToEnv(LISTEN)),
+  });
+  // Checked here, not per field: the bound is another variable.
+  if (maxDelayOf(delayOf(config)) > config.maxDelayMs)
+    throw new ConfigError('DELAY', config.delay, `${DELAY_FORMS} of at most MAX_DELAY_MS=${config.maxDelayMs}`);
+  return config;
+}
+
+/** DELAY as a distribution; the schema has already checked that it parses. */
+export function delayOf(config: Pick<BackendConfig, 'delay'>): DelayDistribution {
+  return parseDelay(config.delay) ?? { kind: 'fixed', ms: 0 };
 }

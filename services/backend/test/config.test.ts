@@ -43,6 +43,14 @@ describe('backend config', () => {
     [{}, ['-status-code=999'], 'invalid ECHO_STATUS_CODE="999": expected an integer from 200 to 599'],
     [{}, ['-colour=red'], 'invalid flag -colour=red: expected one of -text, -listen, -status-code'],
     [{}, ['-text'], 'invalid flag -text: missing value'],
+    [
+      { DELAY: '200-50' },
+      [],
+      'invalid DELAY="200-50": expected milliseconds (150), a range (50-200) or percentiles (p50=20,p99=300)',
+    ],
+    [{ DELAY: 'p50=20,p99=300', MAX_DELAY_MS: '100' }, [], 'invalid DELAY="p50=20,p99=300": expected milliseconds'],
+    [{ ERROR_RATE: '1.5' }, [], 'invalid ERROR_RATE="1.5": expected a number from 0 to 1'],
+    [{ ERROR_CODE: '200' }, [], 'invalid ERROR_CODE="200": expected an integer from 400 to 599'],
   ])('rejects %o %o with one line', (env, argv, message) => {
     expect(() => loadBackendConfig(env, argv)).toThrow(message);
   });
