@@ -227,16 +227,18 @@ interface RunningServer {
 }
 
 /**
- * Starts one server and waits until it listens. Tries twice: on a shared
+ * Starts one server and waits until it listens. Tries three times: on a shared
  * checkout another engineer's build may be rewriting dist/ at that moment.
  */
 async function startServer(name: ServerName, zipkinUrl?: string): Promise<RunningServer> {
-  try {
-    return await startServerOnce(name, zipkinUrl);
-  } catch (error) {
-    log(`  ${name} server failed to start, retrying once: ${(error as Error).message}`);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    return startServerOnce(name, zipkinUrl);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(name, zipkinUrl);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      log(`  ${name} server failed to start, retrying: ${(error as Error).message.split('\n', 1)[0]}`);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
   }
 }
 
