@@ -11,7 +11,7 @@ export {
   renderConfigTable,
   variablesOf,
 } from './env-schema.ts';
-export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError } from './errors.ts';
+export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError, SpanExportError } from './errors.ts';
 export { fastifyOptions } from './fastify-options.ts';
 export { health, type Readiness } from './health.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';

@@ -1,16 +1,45 @@
-import { diag } from '@opentelemetry/api';
-import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { SpanExportError } from '@meshtrace/service-kit';
+import { type DiagLogger, diag, type Exception } from '@opentelemetry/api';
+import { loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { diagLevel, jsonDiagLogger } from './diag-logger.ts';
+import { ExportCounters, type ExportStats } from './export-stats.ts';
 import { createPropagator } from './propagation.ts';
+import { createResilientZipkinExporter, DropCountingProcessor } from './resilient-exporter.ts';
 import { createSampler } from './sampler.ts';
 import type { TracingSettings } from './settings.ts';
 
 let sdk: NodeSDK | undefined;
 let shutdownPromise: Promise<void> | undefined;
+const counters = new ExportCounters();
+
+/** How often lost spans are summarised in one log line (only when some were lost). */
+const LOSS_REPORT_INTERVAL_MS = 10_000;
+/** The batch processor's own export timer only backs up the request timeout, which must fire first to be counted. */
+const EXPORT_TIMEOUT_MARGIN_MS = 1000;
+
+/** Spans exported, failed (export errors) and dropped (queue full) by this process so far. */
+export function exportStats(): ExportStats {
+  return counters.snapshot();
+}
+
+/** The batch processor warns each time its queue recovers from drops; those drops are in the summary line instead. */
+const BSP_DROP_WARNING = /^Dropped \d+ spans because maxQueueSize reached$/;
+const diagLogger: DiagLogger = {
+  ...jsonDiagLogger,
+  warn: (message, ...args) => {
+    if (!BSP_DROP_WARNING.test(message)) jsonDiagLogger.warn(message, ...args);
+  },
+};
+
+/** Failed batches are counted and summarised; the default handler would log each one. */
+function reportUncountedErrors(error: Exception): void {
+  if (error instanceof SpanExportError) return;
+  loggingErrorHandler()(error);
+}
 
 /**
  * Starts the OpenTelemetry SDK: Zipkin exporter behind a batch processor,
@@ -20,7 +49,10 @@ let shutdownPromise: Promise<void> | undefined;
  */
 export function startTracing(settings: TracingSettings): void {
   if (settings.disabled || sdk) return;
-  const exporter = new ZipkinExporter({ url: settings.zipkinEndpoint });
+  const exporter = createResilientZipkinExporter(
+    { url: settings.zipkinEndpoint, timeoutMs: Math.min(settings.zipkinTimeoutMs, settings.exportTimeoutMs) },
+    counters,
+  );
   sdk = new NodeSDK({
     // The resource, not ZipkinExporter's serviceName option, decides the name Zipkin and Jaeger show.
     resource: resourceFromAttributes({
@@ -31,13 +63,18 @@ export function startTracing(settings: TracingSettings): void {
     sampler: createSampler(settings),
     textMapPropagator: createPropagator(settings.propagators),
     spanProcessors: [
-      new BatchSpanProcessor({
-        exporter,
-        scheduledDelayMillis: settings.batchDelayMs,
-        maxQueueSize: settings.batchQueueSize,
-        maxExportBatchSize: Math.min(settings.batchSize, settings.batchQueueSize),
-        exportTimeoutMillis: settings.exportTimeoutMs,
-      }),
+      // The queue stays bounded (OTEL_BSP_MAX_QUEUE_SIZE): a dead collector costs dropped spans, not memory.
+      new DropCountingProcessor(
+        new BatchSpanProcessor({
+          exporter,
+          scheduledDelayMillis: settings.batchDelayMs,
+          maxQueueSize: settings.batchQueueSize,
+          maxExportBatchSize: Math.min(settings.batchSize, settings.batchQueueSize),
+          exportTimeoutMillis: settings.exportTimeoutMs + EXPORT_TIMEOUT_MARGIN_MS,
+        }),
+        settings.batchQueueSize,
+        counters,
+      ),
     ],
     instrumentations: [],
     // Empty arrays, not omissions: NodeSDK otherwise starts OTLP metric and log exporters.
@@ -46,7 +83,9 @@ export function startTracing(settings: TracingSettings): void {
   });
   sdk.start();
   // After NodeSDK, which installs a plain-text console logger of its own.
-  diag.setLogger(jsonDiagLogger, { logLevel: diagLevel(settings.logLevel), suppressOverrideMessage: true });
+  diag.setLogger(diagLogger, { logLevel: diagLevel(settings.logLevel), suppressOverrideMessage: true });
+  setGlobalErrorHandler(reportUncountedErrors);
+  counters.startReporting(LOSS_REPORT_INTERVAL_MS);
 }
 
 /** True once startTracing() has installed an SDK. */
@@ -60,6 +99,6 @@ export function isTracingStarted(): boolean {
  */
 export function shutdownTracing(): Promise<void> {
   if (!sdk) return Promise.resolve();
-  shutdownPromise ??= sdk.shutdown();
+  shutdownPromise ??= sdk.shutdown().finally(() => counters.stopReporting());
   return shutdownPromise;
 }

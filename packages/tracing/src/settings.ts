@@ -80,20 +80,30 @@ export const tracingSchema = {
     default: 512,
     description: 'Spans per export request.',
   },
+  zipkinTimeoutMs: {
+    env: 'OTEL_EXPORTER_ZIPKIN_TIMEOUT',
+    type: 'integer',
+    min: 1,
+    max: 600_000,
+    default: 10_000,
+    description:
+      'Milliseconds one POST to the collector may take before it is aborted and its spans counted as failed.',
+  },
   exportTimeoutMs: {
     env: 'OTEL_BSP_EXPORT_TIMEOUT',
     type: 'integer',
     min: 1,
     max: 600_000,
     default: 10_000,
-    description: 'Milliseconds an export may take before it is abandoned.',
+    description: 'Milliseconds an export may take before it is abandoned; also caps `OTEL_EXPORTER_ZIPKIN_TIMEOUT`.',
   },
   logLevel: {
     env: 'OTEL_LOG_LEVEL',
     type: 'enum',
     values: ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'],
     default: 'warn',
-    description: "The SDK's own diagnostics on stderr (e.g. a failed export).",
+    description:
+      "The SDK's own diagnostics on stderr, including the span-loss summary (a `warn` line every 10 s at most).",
   },
 } as const;
 

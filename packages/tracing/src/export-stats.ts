@@ -1,0 +1,56 @@
+import { diag } from '@opentelemetry/api';
+
+/** Spans this process has handed to the collector, lost to export errors, or dropped on a full queue. */
+export interface ExportStats {
+  readonly exported: number;
+  readonly failed: number;
+  readonly dropped: number;
+}
+
+/**
+ * Running span counts, plus the one summary line that reports losses: a dead
+ * collector must not print a line per batch (or per span) into the logs.
+ */
+export class ExportCounters {
+  exported = 0;
+  failed = 0;
+  dropped = 0;
+  /** Spans waiting in the batch processor's queue, as DropCountingProcessor mirrors it. */
+  queued = 0;
+  private reported = { failed: 0, dropped: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private lastError = '';
+
+  snapshot(): ExportStats {
+    return { exported: this.exported, failed: this.failed, dropped: this.dropped };
+  }
+
+  /** Remembers the latest export error, for the next summary line. */
+  noteError(error: Error | undefined): void {
+    if (error) this.lastError = error.message;
+  }
+
+  /** Logs a summary every intervalMs, only when spans were lost since the last one. The timer never keeps the process alive. */
+  startReporting(intervalMs: number): void {
+    this.timer ??= setInterval(() => this.report(), intervalMs).unref();
+  }
+
+  /** Stops the timer and logs whatever was lost since the last summary. */
+  stopReporting(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.report();
+  }
+
+  report(): void {
+    const failed = this.failed - this.reported.failed;
+    const dropped = this.dropped - this.reported.dropped;
+    if (failed === 0 && dropped === 0) return;
+    this.reported = { failed: this.failed, dropped: this.dropped };
+    diag.warn(
+      `span export losses: ${failed} failed, ${dropped} dropped since the last report` +
+        ` (totals: ${this.exported} exported, ${this.failed} failed, ${this.dropped} dropped)`,
+      this.lastError ? `last error: ${this.lastError}` : '',
+    );
+  }
+}
