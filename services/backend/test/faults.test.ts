@@ -53,7 +53,7 @@ describe('faults per request', () => {
     });
     const big = await fetch(backend.url, { headers: { 'x-set-response-size': '11' } });
     expect(big.status).toBe(400);
-    expect((await big.json()).reason).toMatch(/^x-set-response-size=11 is out of bounds/);
+    expect(((await big.json()) as { reason: string }).reason).toMatch(/^x-set-response-size=11 is out of bounds/);
     const garbled = await fetch(backend.url, { headers: { 'x-set-response-status-code': 'teapot' } });
     expect(garbled.status).toBe(400);
   });

@@ -3,6 +3,8 @@ import { pickForwardedHeaders, tracedRequest, tracing } from '@meshtrace/tracing
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { FrontendConfig } from './config.ts';
+import { LoopControl, parseLoopCommand } from './loop-control.ts';
+import { LoopStats } from './loop-stats.ts';
 
 export interface FrontendDeps {
   readonly config: FrontendConfig;
@@ -10,6 +12,8 @@ export interface FrontendDeps {
   readonly dispatcher: Dispatcher;
   /** Record spans (false when OTEL_SDK_DISABLED=true). */
   readonly traced: boolean;
+  /** The loop's status and controls, served on `/loop`; without one, `/loop` reports no loop. */
+  readonly loop?: LoopControl;
 }
 
 function parseJson(text: string): unknown {
@@ -27,6 +31,9 @@ function parseJson(text: string): unknown {
  */
 export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  const loop =
+    deps.loop ??
+    new LoopControl({ mode: config.loopMode, concurrency: config.loopConcurrency, stats: new LoopStats() });
   const app = Fastify(fastifyOptions(deps.logger));
   if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
   await app.register(health);
@@ -63,6 +70,18 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
         body: parseJson(result.body),
       },
     });
+  });
+  app.get('/loop', async function loopStatus() {
+    return loop.status();
+  });
+
+  app.post('/loop', async function controlLoop(request, reply) {
+    const parsed = parseLoopCommand(request.body);
+    if (!parsed.ok) return reply.code(400).send({ error: 'invalid loop command', reason: parsed.reason });
+    if (!loop.attached)
+      return reply.code(409).send({ error: 'no loop', reason: 'the loop is not running (LOOP_MODE=off)' });
+    loop.apply(parsed.command);
+    return loop.status();
   });
   return app;
 }

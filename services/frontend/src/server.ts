@@ -15,8 +15,10 @@ import {
 import { isTracingStarted, shutdownTracing, traceLogFields } from '@meshtrace/tracing';
 import { Agent } from 'undici';
 import { buildFrontendApp } from './app.ts';
-import { type FrontendConfig, loadFrontendConfig } from './config.ts';
+import { type FrontendConfig, loadFrontendConfig, loopIntervalOf, targetsOf } from './config.ts';
 import { type Loop, startLoop } from './loop.ts';
+import { LoopControl } from './loop-control.ts';
+import { LoopStats } from './loop-stats.ts';
 import { createTick } from './tick.ts';
 
 let config: FrontendConfig;
@@ -33,7 +35,9 @@ const logger = createLogger({
   mixin: traceLogFields,
 });
 const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 4_000 });
-const app = await buildFrontendApp({ config, logger, dispatcher, traced: isTracingStarted() });
+const stats = new LoopStats();
+const control = new LoopControl({ mode: config.loopMode, concurrency: config.loopConcurrency, stats });
+const app = await buildFrontendApp({ config, logger, dispatcher, traced: isTracingStarted(), loop: control });
 let loop: Loop | undefined;
 
 await runService({
@@ -54,6 +58,19 @@ await runService({
 });
 
 if (config.loopMode !== 'off') {
-  loop = startLoop(createTick({ config, logger, dispatcher }), config.loopIntervalMs);
-  logger.info({ mode: config.loopMode, interval_ms: config.loopIntervalMs, target: config.targetUrl }, 'loop started');
+  const targets = targetsOf(config);
+  const intervalMs = loopIntervalOf(config);
+  loop = startLoop(createTick({ config, targets, logger, dispatcher, stats }), {
+    intervalMs,
+    concurrency: config.loopConcurrency,
+    jitter: config.loopJitter,
+    maxTicks: config.loopCount,
+    durationMs: config.loopDurationMs,
+    onSkip: (reason, slots) => {
+      stats.recordSkipped(slots);
+      logger.debug({ reason, slots }, 'loop tick skipped');
+    },
+  });
+  control.attach(loop);
+  logger.info({ mode: config.loopMode, interval_ms: intervalMs, targets }, 'loop started');
 }
