@@ -7,7 +7,7 @@ import {
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import { B3_SINGLE, X_B3_FLAGS, X_B3_SAMPLED } from './constants.ts';
+import { B3_SINGLE, X_B3_FLAGS, X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from './constants.ts';
 
 /**
  * Set on the context when B3 headers carried ids but no sampling decision
@@ -28,6 +28,31 @@ function hasB3Decision(carrier: unknown, getter: TextMapGetter): boolean {
   return getter.get(carrier, X_B3_SAMPLED) !== undefined || getter.get(carrier, X_B3_FLAGS) !== undefined;
 }
 
+function firstValue(carrier: unknown, getter: TextMapGetter, key: string): string | undefined {
+  const value = getter.get(carrier, key);
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The B3 spec's formats, whole-value and lower-hex only. */
+const B3_SINGLE_FORMAT = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})?)?$/;
+const B3_TRACE_ID_FORMAT = /^(?:[0-9a-f]{16}){1,2}$/;
+const B3_SPAN_ID_FORMAT = /^[0-9a-f]{16}$/;
+
+/**
+ * OpenTelemetry's B3 extractor is laxer than the spec: it finds a `b3` context
+ * anywhere inside the value (so `junk-{ids}-junk`, or two joined `b3` headers,
+ * continue a trace) and accepts upper-case ids, which it then sends on as they
+ * came. Envoy and Zipkin expect lower-hex, so such headers mean "no context".
+ */
+function isWellFormedB3(carrier: unknown, getter: TextMapGetter): boolean {
+  const single = firstValue(carrier, getter, B3_SINGLE);
+  if (single) return B3_SINGLE_FORMAT.test(single);
+  return (
+    B3_TRACE_ID_FORMAT.test(firstValue(carrier, getter, X_B3_TRACE_ID) ?? '') &&
+    B3_SPAN_ID_FORMAT.test(firstValue(carrier, getter, X_B3_SPAN_ID) ?? '')
+  );
+}
+
 /** B3 that also remembers when the sender deferred the sampling decision. */
 class B3DeferringPropagator implements TextMapPropagator {
   readonly #inner: B3Propagator;
@@ -41,6 +66,7 @@ class B3DeferringPropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    if (!isWellFormedB3(carrier, getter)) return context;
     const extracted = this.#inner.extract(context, carrier, getter);
     if (extracted === context || hasB3Decision(carrier, getter)) return extracted;
     return extracted.setValue(SAMPLING_DEFERRED, true);

@@ -29,6 +29,23 @@ describe('extract', () => {
     }
   });
 
+  it('treats B3 that is not whole-value lower-hex as no context, where the stock extractor would continue it', () => {
+    for (const headers of [
+      { b3: `junk${TRACE}-${SPAN}-1` },
+      { b3: `${TRACE}-${SPAN}-1junk` },
+      // Two b3 headers, as Node joins them.
+      { b3: `${TRACE}-${SPAN}-1, ${W3C_TRACE}-${W3C_SPAN}-1` },
+      { b3: `${TRACE.toUpperCase()}-${SPAN}-1` },
+      { 'x-b3-traceid': TRACE.toUpperCase(), 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' },
+      { 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN.toUpperCase(), 'x-b3-sampled': '1' },
+    ]) {
+      expect(trace.getSpanContext(extract(headers)), JSON.stringify(headers)).toBeUndefined();
+    }
+    // Malformed B3 leaves a valid traceparent to decide.
+    const fallback = extract({ b3: `junk${TRACE}-${SPAN}-1`, traceparent: `00-${W3C_TRACE}-${W3C_SPAN}-01` });
+    expect(trace.getSpanContext(fallback)).toMatchObject({ traceId: W3C_TRACE, spanId: W3C_SPAN });
+  });
+
   it('marks B3 without a sampling decision as deferred, and nothing else', () => {
     expect(extract({ 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN }).getValue(SAMPLING_DEFERRED)).toBe(true);
     expect(extract({ b3: `${TRACE}-${SPAN}` }).getValue(SAMPLING_DEFERRED)).toBe(true);
