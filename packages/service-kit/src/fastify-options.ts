@@ -1,10 +1,40 @@
-import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import type { FastifyBaseLogger, FastifyHttpOptions } from 'fastify';
 import { AccessLogController } from './access-log.ts';
 import type { Logger } from './logger.ts';
 
-/** The Fastify options both services share: our pino logger and one access-log line per request. */
-export function fastifyOptions(logger: Logger) {
+/** The request limits from serviceSchema (BODY_LIMIT_BYTES, MAX_HEADER_BYTES, INCOMING_HEADERS_TIMEOUT_MS, INCOMING_REQUEST_TIMEOUT_MS). */
+export interface ServerLimits {
+  readonly bodyLimitBytes: number;
+  readonly maxHeaderBytes: number;
+  readonly incomingHeadersTimeoutMs: number;
+  readonly incomingRequestTimeoutMs: number;
+}
+
+/**
+ * How often Node looks for requests past their headers or request timeout. Its default, 30 s,
+ * would let a slow client hold a connection for up to 30 s past INCOMING_HEADERS_TIMEOUT_MS.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
+/**
+ * The Fastify and Node server options both services share, in one place: our pino logger, one
+ * access-log line per request, and every request limit (413 body, 431 headers and URL, 408 slow client).
+ */
+export function fastifyOptions(logger: Logger, limits: ServerLimits) {
   // Typed as Fastify's base logger so the instance keeps the default FastifyInstance type.
   const loggerInstance: FastifyBaseLogger = logger;
-  return { loggerInstance, logController: new AccessLogController() } satisfies FastifyServerOptions;
+  return {
+    loggerInstance,
+    logController: new AccessLogController(),
+    bodyLimit: limits.bodyLimitBytes,
+    // Fastify sets this on the server after creating it (its default, 0, is no limit at all).
+    requestTimeout: limits.incomingRequestTimeoutMs,
+    http: {
+      maxHeaderSize: limits.maxHeaderBytes,
+      // Node rejects a headers timeout longer than the request timeout.
+      headersTimeout: Math.min(limits.incomingHeadersTimeoutMs, limits.incomingRequestTimeoutMs),
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, limits.incomingHeadersTimeoutMs),
+    },
+  } satisfies FastifyHttpOptions<Server, FastifyBaseLogger>;
 }

@@ -12,7 +12,7 @@ export {
   variablesOf,
 } from './env-schema.ts';
 export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError, SpanExportError } from './errors.ts';
-export { fastifyOptions } from './fastify-options.ts';
+export { fastifyOptions, type ServerLimits } from './fastify-options.ts';
 export { health, type Readiness } from './health.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';
 export {

@@ -27,7 +27,7 @@ function wantsJson(request: FastifyRequest): boolean {
 /** Builds the backend: an http-echo drop-in that continues the trace and calls its downstreams. */
 export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstance> {
   const { config } = deps;
-  const app = Fastify(fastifyOptions(deps.logger));
+  const app = Fastify(fastifyOptions(deps.logger, config));
   const host = hostname();
   const faults: FaultDefaults = {
     delay: delayOf(config),

@@ -34,7 +34,7 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
   const loop =
     deps.loop ??
     new LoopControl({ mode: config.loopMode, concurrency: config.loopConcurrency, stats: new LoopStats() });
-  const app = Fastify(fastifyOptions(deps.logger));
+  const app = Fastify(fastifyOptions(deps.logger, config));
   if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
   await app.register(health);
 

@@ -1,0 +1,111 @@
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listenBackend, type RunningBackend } from './helpers.ts';
+
+/**
+ * Every request limit answers with a clear status (fastify-options.ts holds
+ * them all): 431 for headers and long URLs, 413 for bodies, 408 or a closed
+ * connection for a client too slow to send its headers.
+ */
+
+let backend: RunningBackend | undefined;
+const sockets: Socket[] = [];
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await backend?.close();
+  backend = undefined;
+});
+
+/** Writes raw bytes and resolves with everything the server sent until it closed (or after waitMs). */
+function raw(url: string, chunks: readonly string[], gapMs = 0, waitMs = 5000): Promise<{ text: string; ms: number }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(Number(port), hostname);
+    sockets.push(socket);
+    let text = '';
+    const done = () => resolve({ text, ms: Date.now() - started });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      done();
+    }, waitMs);
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      done();
+    });
+    socket.on('error', () => {});
+    let i = 0;
+    const writeNext = () => {
+      if (i >= chunks.length || socket.destroyed) return;
+      socket.write(chunks[i++] as string);
+      if (gapMs > 0) setTimeout(writeNext, gapMs);
+      else writeNext();
+    };
+    socket.on('connect', writeNext);
+  });
+}
+
+const statusOf = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+
+describe('request limits', () => {
+  it('answers 431 to headers over MAX_HEADER_BYTES', async () => {
+    backend = await listenBackend({ MAX_HEADER_BYTES: '4096' });
+    const ok = await fetch(`${backend.url}/`, { headers: { 'x-pad': 'a'.repeat(2000) } });
+    expect(ok.status).toBe(200);
+    const tooBig = await fetch(`${backend.url}/`, { headers: { 'x-pad': 'a'.repeat(5000) } });
+    expect(tooBig.status).toBe(431);
+  });
+
+  it('answers 431 to a URL over MAX_HEADER_BYTES: Node counts the request line as part of the headers', async () => {
+    backend = await listenBackend({ MAX_HEADER_BYTES: '4096' });
+    expect((await fetch(`${backend.url}/${'a'.repeat(2000)}`)).status).toBe(200);
+    expect((await fetch(`${backend.url}/${'a'.repeat(5000)}`)).status).toBe(431);
+  });
+
+  it('keeps the 16 KB default for headers', async () => {
+    backend = await listenBackend();
+    expect((await fetch(`${backend.url}/`, { headers: { 'x-pad': 'a'.repeat(15_000) } })).status).toBe(200);
+    expect((await fetch(`${backend.url}/`, { headers: { 'x-pad': 'a'.repeat(17_000) } })).status).toBe(431);
+  });
+
+  it('answers 413 to a body over BODY_LIMIT_BYTES', async () => {
+    backend = await listenBackend({ BODY_LIMIT_BYTES: '1000' });
+    const ok = await fetch(`${backend.url}/`, { method: 'POST', body: 'a'.repeat(1000) });
+    expect(ok.status).toBe(200);
+    const tooBig = await fetch(`${backend.url}/`, { method: 'POST', body: 'a'.repeat(1001) });
+    expect(tooBig.status).toBe(413);
+  });
+
+  it('answers 408 and closes the connection when headers arrive slower than INCOMING_HEADERS_TIMEOUT_MS', async () => {
+    backend = await listenBackend({ INCOMING_HEADERS_TIMEOUT_MS: '500', INCOMING_REQUEST_TIMEOUT_MS: '1000' });
+    // One header byte every 100 ms, for 5 s: never finishes on its own.
+    const drip = ['GET / HTTP/1.1\r\nHost: x\r\nx-slow: ', ...'a'.repeat(50)];
+    const { text, ms } = await raw(backend.url, drip, 100);
+    expect(statusOf(text)).toBe(408);
+    // The headers timeout plus Node's 1 s check interval, with slack; never the whole drip.
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it('answers 408 when a body arrives slower than INCOMING_REQUEST_TIMEOUT_MS', async () => {
+    backend = await listenBackend({ INCOMING_HEADERS_TIMEOUT_MS: '500', INCOMING_REQUEST_TIMEOUT_MS: '1000' });
+    const drip = ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n', ...'a'.repeat(50)];
+    const { text, ms } = await raw(backend.url, drip, 100);
+    expect(statusOf(text)).toBe(408);
+    expect(ms).toBeLessThan(3500);
+  });
+
+  it('rejects invalid limits at start-up, naming the variable', async () => {
+    await expect(listenBackend({ BODY_LIMIT_BYTES: '0' })).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      variable: 'BODY_LIMIT_BYTES',
+    });
+    await expect(listenBackend({ INCOMING_HEADERS_TIMEOUT_MS: 'soon' })).rejects.toMatchObject({
+      variable: 'INCOMING_HEADERS_TIMEOUT_MS',
+    });
+  });
+});
