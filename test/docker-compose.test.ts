@@ -21,6 +21,7 @@ interface ComposeService {
   readonly healthcheck?: { readonly test?: readonly string[] };
   readonly depends_on?: Readonly<Record<string, { readonly condition?: string }>>;
   readonly restart?: string;
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 const compose = readRepoYaml<{ services: Record<string, ComposeService> }>('docker-compose.yml');
@@ -110,6 +111,14 @@ describe('the services', () => {
     expect(endpoint.hostname).toBe('jaeger');
     expect(endpoint.port).toBe('9411');
     expect(endpoint.pathname).toBe('/api/v2/spans');
+  });
+
+  test('each app is labelled for Prometheus to scrape /metrics on the port it listens on', () => {
+    for (const name of appNames) {
+      const labels = service(name).labels ?? {};
+      expect(labels, name).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics' });
+      expect(Number(labels['prometheus.io/port']), name).toBe(listenPort(infoOf(name), envOf(name)));
+    }
   });
 
   test('each service reports under its own name, backend-2 included', () => {

@@ -235,6 +235,13 @@ describe.each(APPS)('%s', (name) => {
     });
   });
 
+  test('is annotated for Prometheus to scrape /metrics on its http port, a route the app serves', async () => {
+    const annotations = d.spec?.template.metadata?.annotations ?? {};
+    expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics' });
+    expect(Number(annotations['prometheus.io/port'])).toBe(listenPort(info, env));
+    expect(await apps.probe(info, '/metrics')).toEqual({ route: true, status: 200 });
+  });
+
   test("the pod's grace period outlasts the app's own shutdown deadline", () => {
     const timeoutMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? info.schema.shutdownTimeoutMs?.default);
     const delayMs = Number(env.SHUTDOWN_DELAY_MS ?? 0);

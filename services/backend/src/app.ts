@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fastifyOptions, health, type Logger } from '@meshtrace/service-kit';
-import { pickForwardedHeaders, tracing } from '@meshtrace/tracing';
+import { fastifyOptions, health, type Logger, metrics, spanExportMetrics } from '@meshtrace/service-kit';
+import { exportStats, pickForwardedHeaders, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Histogram } from 'prom-client';
 import type { Dispatcher } from 'undici';
 import { type BackendConfig, delayOf } from './config.ts';
 import { callDownstreams } from './downstream.ts';
@@ -39,6 +40,15 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
 
   if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
   await app.register(health);
+  await app.register(metrics);
+  spanExportMetrics(app.metrics, exportStats);
+  const downstreamDuration = new Histogram({
+    name: 'downstream_request_duration_seconds',
+    help: 'Calls to DOWNSTREAM_URLS, by URL and outcome (a status, or timeout/connection).',
+    labelNames: ['url', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [app.metrics],
+  });
 
   // http-echo sends these on every answer.
   app.addHook('onRequest', async function appHeaders(_request, reply) {
@@ -75,6 +85,8 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
             propagate: config.propagation === 'on',
           });
     for (const call of downstream) {
+      const outcome = call.status === undefined ? (call.error?.code ?? 'other') : String(call.status);
+      downstreamDuration.observe({ url: call.url, outcome }, call.duration_ms / 1000);
       if (!call.ok)
         request.log.warn({ downstream: call.url, error: call.error, status: call.status }, 'downstream call failed');
     }

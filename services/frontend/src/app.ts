@@ -1,9 +1,10 @@
-import { fastifyOptions, health, type Logger } from '@meshtrace/service-kit';
-import { pickForwardedHeaders, tracedRequest, tracing } from '@meshtrace/tracing';
+import { fastifyOptions, health, type Logger, metrics, spanExportMetrics } from '@meshtrace/service-kit';
+import { exportStats, pickForwardedHeaders, tracedRequest, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { FrontendConfig } from './config.ts';
 import { LoopControl, parseLoopCommand } from './loop-control.ts';
+import { registerLoopMetrics } from './loop-metrics.ts';
 import { LoopStats } from './loop-stats.ts';
 
 export interface FrontendDeps {
@@ -37,6 +38,9 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
   const app = Fastify(fastifyOptions(deps.logger, config));
   if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
   await app.register(health);
+  await app.register(metrics);
+  spanExportMetrics(app.metrics, exportStats);
+  registerLoopMetrics(app.metrics, loop.stats);
 
   app.get('/', async function callTarget(request, reply) {
     const result = await tracedRequest(config.targetUrl, {

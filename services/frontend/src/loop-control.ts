@@ -56,6 +56,10 @@ export class LoopControl {
     this.#loop = loop;
   }
 
+  get stats(): LoopStats {
+    return this.#stats;
+  }
+
   get attached(): boolean {
     return this.#loop !== undefined;
   }

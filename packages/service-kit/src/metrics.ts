@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's Prometheus registry, served on `/metrics`; services add their own metrics to it. */
+    metrics: Registry;
+  }
+}
+
+export interface MetricsPluginOptions {
+  /** Defaults to a new registry per app, so apps built in one test process never share counts. */
+  readonly registry?: Registry;
+}
+
+/** Seconds, from 5 ms to 10 s: loopback calls at the bottom, a mesh timeout at the top. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * `GET /metrics` in Prometheus text format, with a request counter and a
+ * duration histogram labelled by route (the pattern, never the raw path, so
+ * the label set stays bounded), method and status. Probe routes, `/metrics`
+ * included, are not counted: the kubelet and Prometheus would drown the traffic.
+ */
+async function metricsPlugin(app: FastifyInstance, options: MetricsPluginOptions): Promise<void> {
+  const registry = options.registry ?? new Registry();
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['route', 'method', 'status_code'] as const;
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by route pattern, method and status.',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request to response, by route pattern, method and status.',
+    labelNames,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  app.decorate('metrics', registry);
+
+  app.addHook('onResponse', function countRequest(request, reply, done) {
+    if (request.routeOptions.config.probe === true) return done();
+    const labels = {
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status_code: String(reply.statusCode),
+    };
+    requests.inc(labels);
+    duration.observe(labels, reply.elapsedTime / 1000);
+    done();
+  });
+
+  app.get('/metrics', { config: { probe: true } }, async function serveMetrics(_request, reply) {
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+}
+
+export const metrics: FastifyPluginAsync<MetricsPluginOptions> = fp(metricsPlugin, {
+  name: 'meshtrace-metrics',
+  fastify: '5.x',
+});
+
+/** A counter read from elsewhere when Prometheus scrapes, so nothing is counted twice. */
+function counterFrom(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+/** Span export totals as @meshtrace/tracing's `exportStats()` reports them. */
+export interface SpanExportTotals {
+  readonly exported: number;
+  readonly failed: number;
+  readonly dropped: number;
+}
+
+/**
+ * `spans_exported_total`, `spans_export_failed_total` and `spans_dropped_total`,
+ * read from the tracing package's counters at scrape time: a trace missing in
+ * Jaeger shows up here as a failed export or a full queue.
+ */
+export function spanExportMetrics(registry: Registry, read: () => SpanExportTotals): void {
+  counterFrom(registry, 'spans_exported_total', 'Spans the collector accepted.', () => read().exported);
+  counterFrom(registry, 'spans_export_failed_total', 'Spans lost to failed or timed-out exports.', () => read().failed);
+  counterFrom(
+    registry,
+    'spans_dropped_total',
+    'Spans dropped because the export queue was full.',
+    () => read().dropped,
+  );
+}

@@ -1,0 +1,88 @@
+import { startService, startZipkinReceiver } from '@meshtrace/trace-tools';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listenBackend, type RunningBackend } from './helpers.ts';
+
+/** /metrics in Prometheus text format, and metrics that move as requests flow. */
+
+let backends: RunningBackend[] = [];
+afterEach(async () => {
+  await Promise.all(backends.map((backend) => backend.close()));
+  backends = [];
+});
+
+/** The value of one sample, matched on its name and exactly these labels; 0 when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (JSON.stringify(Object.entries(found).sort()) === JSON.stringify(Object.entries(labels).sort()))
+      return Number(match[3]);
+  }
+  return 0;
+}
+
+async function scrape(url: string): Promise<string> {
+  const response = await fetch(`${url}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return response.text();
+}
+
+describe('backend /metrics', () => {
+  it('counts echo requests by route, method and status, and times them, but not probes', async () => {
+    const backend = await listenBackend();
+    backends.push(backend);
+    const ok = { route: '/*', method: 'GET', status_code: '200' };
+    const teapot = { route: '/*', method: 'POST', status_code: '418' };
+    const before = await scrape(backend.url);
+    expect(sample(before, 'http_requests_total', ok)).toBe(0);
+    for (let i = 0; i < 3; i++) await fetch(`${backend.url}/any/${i}`);
+    await fetch(`${backend.url}/?status=418`, { method: 'POST' });
+    await fetch(`${backend.url}/healthz`);
+    await fetch(`${backend.url}/readyz`);
+    const after = await scrape(backend.url);
+    expect(sample(after, 'http_requests_total', ok)).toBe(3);
+    expect(sample(after, 'http_requests_total', teapot)).toBe(1);
+    expect(sample(after, 'http_request_duration_seconds_count', ok)).toBe(3);
+    expect(after).not.toMatch(/route="\/(healthz|readyz|metrics)"/);
+  });
+
+  it('times each downstream call by URL and outcome', async () => {
+    const next = await listenBackend({}, ['-status-code=503']);
+    backends.push(next);
+    const backend = await listenBackend({ DOWNSTREAM_URLS: `${next.url}/next` });
+    backends.push(backend);
+    await fetch(backend.url);
+    await fetch(backend.url);
+    const text = await scrape(backend.url);
+    expect(sample(text, 'downstream_request_duration_seconds_count', { url: `${next.url}/next`, outcome: '503' })).toBe(
+      2,
+    );
+  });
+
+  it('counts spans exported to the collector', async () => {
+    const zipkin = await startZipkinReceiver();
+    const service = await startService('backend', {
+      env: { OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.url, OTEL_BSP_SCHEDULE_DELAY: '20' },
+    });
+    try {
+      expect(sample(await scrape(service.url), 'spans_exported_total')).toBe(0);
+      for (let i = 0; i < 4; i++) await fetch(`${service.url}/`);
+      await zipkin.waitFor((spans) => spans.length >= 4);
+      let exported = 0;
+      const deadline = Date.now() + 5000;
+      while (exported < 4 && Date.now() < deadline) {
+        exported = sample(await scrape(service.url), 'spans_exported_total');
+        if (exported < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(exported).toBe(4);
+      const text = await scrape(service.url);
+      expect(sample(text, 'spans_export_failed_total')).toBe(0);
+      expect(sample(text, 'spans_dropped_total')).toBe(0);
+    } finally {
+      await service.stop();
+      await zipkin.close();
+    }
+  });
+});
