@@ -100,7 +100,7 @@ const headerSets = fc.record(
     ]),
   ) as Record<TraceHeader, fc.Arbitrary<{ name: string; values: string[] } | null>>,
 );
-type HeaderSet = fc.RecordValue<typeof headerSets>;
+type HeaderSet = Record<TraceHeader, { name: string; values: string[] } | null>;
 
 // --- The oracle: validity from the specs ------------------------------------------------------------
 
@@ -219,7 +219,7 @@ describe('hostile trace headers', () => {
         const down = lastDownstream as IncomingHttpHeaders | undefined;
         expect(down).toBeDefined();
         expect(down?.['x-b3-traceid']).toBe(echo.trace.trace_id);
-        expect(down?.traceparent?.split('-')[1]).toBe(echo.trace.trace_id);
+        expect(String(down?.traceparent).split('-')[1]).toBe(echo.trace.trace_id);
         // Trimmed once more: a joined value can end in ", ", and the hop to downstream drops trailing spaces.
         expect(down?.['x-request-id']).toBe(received(set, 'x-request-id')?.trim());
         if (received(set, 'tracestate') === undefined) expect(down?.tracestate).toBeUndefined();
