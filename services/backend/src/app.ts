@@ -8,7 +8,9 @@ import type { Dispatcher } from 'undici';
 import { type BackendConfig, delayOf } from './config.ts';
 import { callDownstreams } from './downstream.ts';
 import { echoBody, traceReport } from './echo-body.ts';
+import { echoableEnv } from './echo-env.ts';
 import { decideFault, FAULT_ATTRIBUTES, type FaultDefaults, padBody } from './fault-request.ts';
+import { redactedHeaderNames } from './redact.ts';
 
 export interface BackendDeps {
   readonly config: BackendConfig;
@@ -17,6 +19,8 @@ export interface BackendDeps {
   readonly dispatcher: Dispatcher;
   /** Record spans (false when OTEL_SDK_DISABLED=true). */
   readonly traced: boolean;
+  /** The process environment, for ECHO_ENV=true (filtered before it is echoed). */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
 function wantsJson(request: FastifyRequest): boolean {
@@ -30,6 +34,8 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
   const { config } = deps;
   const app = Fastify(fastifyOptions(deps.logger, config));
   const host = hostname();
+  const redacted = redactedHeaderNames(config.redactHeaders);
+  const echoedEnv = config.echoEnv ? echoableEnv(deps.environment ?? {}) : undefined;
   const faults: FaultDefaults = {
     delay: delayOf(config),
     errorRate: config.errorRate,
@@ -103,6 +109,8 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
       service: { name: config.serviceName, version: config.serviceVersion },
       trace: traceReport(request.trace, request.headers),
       downstream,
+      redacted,
+      env: echoedEnv,
     });
     if (fault.size === undefined) return reply.send(body);
     return reply.type('application/json; charset=utf-8').send(padBody(JSON.stringify(body), fault.size));

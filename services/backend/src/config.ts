@@ -8,6 +8,7 @@ import {
   serviceSchema,
 } from '@meshtrace/service-kit';
 import { DELAY_FORMS, type DelayDistribution, maxDelayOf, parseDelay } from './delay-distribution.ts';
+import { isHeaderNameList } from './redact.ts';
 
 export const backendSchema = {
   ...serviceSchema({
@@ -89,6 +90,22 @@ export const backendSchema = {
     max: 104_857_600,
     default: 1_048_576,
     description: 'Largest answer, in bytes, a request may ask for with `x-set-response-size` or `?size=`.',
+  },
+  redactHeaders: {
+    env: 'REDACT_HEADERS',
+    type: 'string',
+    default: '',
+    allowEmpty: true,
+    format: { accepts: 'comma-separated header names', check: isHeaderNameList },
+    description:
+      'More headers to echo as `[redacted]`, added to the built-in credential list (`authorization`, `cookie`, ...).',
+  },
+  echoEnv: {
+    env: 'ECHO_ENV',
+    type: 'boolean',
+    default: false,
+    description:
+      'Add an `env` section to the JSON echo. Variables whose names look secret (TOKEN, SECRET, PASSWORD, KEY, ...) are never shown.',
   },
 } as const;
 

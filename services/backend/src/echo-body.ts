@@ -45,6 +45,10 @@ export interface EchoInput {
   readonly service: { readonly name: string; readonly version: string };
   readonly trace: TraceReport;
   readonly downstream: readonly DownstreamReport[];
+  /** Header names echoed as "[redacted]": the defaults plus REDACT_HEADERS. */
+  readonly redacted?: ReadonlySet<string>;
+  /** Only with ECHO_ENV=true, already filtered by echoableEnv(). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The JSON echo: what arrived, who answered, and the trace context it carried on. Pure. */
@@ -55,9 +59,10 @@ export function echoBody(input: EchoInput) {
     method: input.method,
     path: input.url.split('?', 1)[0],
     query: input.query,
-    headers: redactHeaders(input.headers),
+    headers: redactHeaders(input.headers, input.redacted),
     ...(input.body === undefined || input.body === '' ? {} : { body: input.body }),
     trace: input.trace,
     downstream: input.downstream,
+    ...(input.env === undefined ? {} : { env: input.env }),
   };
 }

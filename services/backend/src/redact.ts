@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** Headers that carry credentials: echoed as "[redacted]", never in clear. */
+/** Headers that carry credentials: echoed as "[redacted]", never in clear. REDACT_HEADERS adds to them. */
 export const REDACTED_HEADERS: ReadonlySet<string> = new Set([
   'authorization',
   'proxy-authorization',
@@ -15,12 +15,35 @@ export const REDACTED_HEADERS: ReadonlySet<string> = new Set([
 
 export const REDACTED = '[redacted]';
 
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function splitNames(list: string): string[] {
+  return list
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
+/** REDACT_HEADERS' format: empty, or comma-separated header names. */
+export function isHeaderNameList(list: string): boolean {
+  return splitNames(list).every((name) => HEADER_NAME.test(name));
+}
+
+/** The defaults plus REDACT_HEADERS, lower-cased as Node delivers header names. Extra names never remove a default. */
+export function redactedHeaderNames(extra: string): ReadonlySet<string> {
+  return new Set([...REDACTED_HEADERS, ...splitNames(extra).map((name) => name.toLowerCase())]);
+}
+
 /** A copy of the headers with credential values replaced. */
-export function redactHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+export function redactHeaders(
+  headers: IncomingHttpHeaders,
+  redacted: ReadonlySet<string> = REDACTED_HEADERS,
+): Record<string, string | string[]> {
   const copy: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    copy[name] = REDACTED_HEADERS.has(name) ? REDACTED : value;
+    copy[name] = redacted.has(name) ? REDACTED : value;
   }
   return copy;
 }

@@ -31,7 +31,7 @@ const logger = createLogger({
 });
 // A bounded pool: at most 64 connections per downstream origin, idle ones closed after 4 s.
 const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 4_000 });
-const app = await buildBackendApp({ config, logger, dispatcher, traced: isTracingStarted() });
+const app = await buildBackendApp({ config, logger, dispatcher, traced: isTracingStarted(), environment: process.env });
 
 await runService({
   app,
