@@ -9,6 +9,7 @@ export {
   NoTracesError,
   UsageError,
 } from './errors.ts';
+export { blackHole, type FaultyEndpoint, refusedUrl } from './fault-servers.ts';
 export { apiUrl, fetchServices, fetchTraces, type JaegerClientOptions, type TraceQuery } from './jaeger-client.ts';
 export { fromOtlp, type OtlpResourceSpans, type OtlpSpan, type OtlpTracesResult } from './otlp-spans.ts';
 export { formatDuration, renderTotals, renderTrace, summaryLine } from './render-trace.ts';

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { blackHole, refusedUrl } from '@meshtrace/trace-tools';
 import { ExportResultCode } from '@opentelemetry/core';
 import { BatchSpanProcessor, type ReadableSpan, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,29 +23,15 @@ async function httpCollector(handler: Parameters<typeof createServer>[1]): Promi
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/spans`;
 }
 
-/** Accepts connections, reads everything, never answers. */
-async function blackHole(): Promise<string> {
-  const sockets: Socket[] = [];
-  const server: TcpServer = createTcpServer((socket) => {
-    sockets.push(socket);
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/spans`;
+/** A collector that accepts connections and never answers (closed after the test). */
+async function blackHoleCollector(): Promise<string> {
+  const endpoint = await blackHole('/api/v2/spans');
+  closers.push(() => endpoint.close());
+  return endpoint.url;
 }
 
-/** A port that was just free: connecting to it is refused. */
-async function refused(): Promise<string> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}/api/v2/spans`;
-}
+/** A collector address where nothing listens: connections are refused. */
+const refused = () => refusedUrl('/api/v2/spans');
 
 /** Ends `count` real spans through a provider and collects them as ReadableSpans. */
 function makeSpans(count: number): ReadableSpan[] {
@@ -95,7 +82,7 @@ describe('resilient Zipkin exporter', () => {
     ['connection refused', refused],
     ['answering 500', () => httpCollector((_req, res) => res.writeHead(500).end())],
     ['answering after 2 s', () => httpCollector((_req, res) => setTimeout(() => res.end(), 2000).unref())],
-    ['accepting and never answering', blackHole],
+    ['accepting and never answering', blackHoleCollector],
   ])('fails within its timeout when the collector is %s, and counts the spans as failed', async (_name, collector) => {
     const counters = new ExportCounters();
     const { result, elapsedMs } = await exportOnce(await collector(), 300, counters);
@@ -108,7 +95,7 @@ describe('resilient Zipkin exporter', () => {
 
   it('counts spans dropped on a full queue, and the batch processor stays bounded', async () => {
     const counters = new ExportCounters();
-    const exporter = createResilientZipkinExporter({ url: await blackHole(), timeoutMs: 200 }, counters);
+    const exporter = createResilientZipkinExporter({ url: await blackHoleCollector(), timeoutMs: 200 }, counters);
     const processor = new DropCountingProcessor(
       new BatchSpanProcessor({ exporter, maxQueueSize: 10, maxExportBatchSize: 5, scheduledDelayMillis: 60_000 }),
       10,

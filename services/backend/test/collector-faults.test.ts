@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
-import { type ServiceProcess, startService, startZipkinReceiver } from '@meshtrace/trace-tools';
+import type { AddressInfo } from 'node:net';
+import { blackHole, refusedUrl, type ServiceProcess, startService, startZipkinReceiver } from '@meshtrace/trace-tools';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /**
@@ -25,28 +25,15 @@ async function listenHttp(handler: Parameters<typeof createServer>[1]): Promise<
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/spans`;
 }
 
-/** Accepts connections and reads every byte, but never answers. */
-async function blackHole(): Promise<string> {
-  const sockets: Socket[] = [];
-  const server = createTcpServer((socket) => {
-    sockets.push(socket);
-    socket.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/spans`;
+/** A collector that accepts connections and never answers (closed after the test). */
+async function blackHoleCollector(): Promise<string> {
+  const endpoint = await blackHole('/api/v2/spans');
+  closers.push(() => endpoint.close());
+  return endpoint.url;
 }
 
-async function refused(): Promise<string> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}/api/v2/spans`;
-}
+/** A collector address where nothing listens: connections are refused. */
+const refused = () => refusedUrl('/api/v2/spans');
 
 async function healthy(): Promise<string> {
   const zipkin = await startZipkinReceiver();
@@ -59,7 +46,7 @@ const COLLECTORS = {
   'answering 500': () => listenHttp((req, res) => req.resume().on('end', () => res.writeHead(500).end())),
   'answering after 2 s': () =>
     listenHttp((req, res) => req.resume().on('end', () => setTimeout(() => res.end(), 2000))),
-  'accepting and never answering': blackHole,
+  'accepting and never answering': blackHoleCollector,
 } as const;
 
 async function startBackend(collectorUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
@@ -151,7 +138,7 @@ const RSS_GROWTH_BOUND_BYTES = 50 * 1024 * 1024;
 describe('memory with a black-holed collector', () => {
   it('3000 requests grow RSS by less than 50 MB (spans are dropped on a bounded queue, sockets time out)', async () => {
     // A small queue (one 128-span batch per 300 ms timeout leaves it), so the soak overflows it.
-    const backend = await startBackend(await blackHole(), {
+    const backend = await startBackend(await blackHoleCollector(), {
       OTEL_BSP_MAX_QUEUE_SIZE: '256',
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128',
     });
