@@ -15,7 +15,13 @@ export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError, SpanExpor
 export { fastifyOptions, type ServerLimits } from './fastify-options.ts';
 export { health, type Readiness } from './health.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';
-export { type MetricsPluginOptions, metrics, type SpanExportTotals, spanExportMetrics } from './metrics.ts';
+export {
+  counterFrom,
+  type MetricsPluginOptions,
+  metrics,
+  type SpanExportTotals,
+  spanExportMetrics,
+} from './metrics.ts';
 export {
   delayStep,
   drainStep,

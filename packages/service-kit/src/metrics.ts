@@ -65,7 +65,7 @@ export const metrics: FastifyPluginAsync<MetricsPluginOptions> = fp(metricsPlugi
 });
 
 /** A counter read from elsewhere when Prometheus scrapes, so nothing is counted twice. */
-function counterFrom(registry: Registry, name: string, help: string, read: () => number): void {
+export function counterFrom(registry: Registry, name: string, help: string, read: () => number): void {
   new Counter({
     name,
     help,
