@@ -7,13 +7,18 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BUILD_COMMAND, deployCommand } from './helpers/commands.ts';
 import { baseImageOf, copySources, effectiveInstructions, parseDockerfile, stageNamed } from './helpers/dockerfile.ts';
-import { isIgnored, parseDockerignore } from './helpers/dockerignore.ts';
+import { classicContext, isIgnored, parseDockerignore, perFileContext } from './helpers/dockerignore.ts';
 import { readPackageJson, readRepoFile, repoFileExists, repoPath } from './helpers/repo.ts';
 import { SERVICES, type ServiceInfo } from './helpers/services.ts';
 
 const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
 const ignoreRules = parseDockerignore(readRepoFile('.dockerignore'));
 const stageNames = new Set(dockerfile.stages.map((stage) => stage.name));
+// Installed and local folders are never walked (the verdicts on them are checked below).
+const unwalked = (dir: string) => /(^|\/)(node_modules|\.git|\.toolchain)$/.test(dir);
+const perFile = perFileContext(ignoreRules, repoPath('.'), unwalked).sort();
+/** The context a classic builder (Docker 20.10, buildah, Compose v1) sends. */
+const classic = classicContext(ignoreRules, repoPath('.'), unwalked).sort();
 const runLines = dockerfile.stages.flatMap((stage) => stage.instructions.filter((i) => i.keyword === 'RUN'));
 
 /** Every file under `dir` (relative to the repo), skipping installed and built output. */
@@ -101,19 +106,35 @@ describe('build stages', () => {
   test.each(copies)('COPY %s exists in the repo and is in the build context', (source) => {
     expect(repoFileExists(source)).toBe(true);
     const files = statSync(repoPath(source)).isDirectory() ? filesUnder(source) : [source];
-    expect(files.filter((file) => !isIgnored(ignoreRules, file)).length).toBeGreaterThan(0);
+    expect(files.filter((file) => classic.includes(file)).length).toBeGreaterThan(0);
   });
 });
 
 describe('.dockerignore', () => {
-  test('lets in every source file the build compiles', () => {
+  test('every builder sends the same context: the classic builder walks no differently from BuildKit', () => {
+    // A `!` exception with a wildcard under an excluded folder passes BuildKit and leaves the
+    // classic builder, buildah, Compose v1 and Docker 20.10 with empty folders.
+    expect(classic).toEqual(perFile);
+  });
+
+  test('the old wildcard allow-list is what this catches', () => {
+    const wildcard = parseDockerignore('*\n!package.json\n!packages/*/package.json\n!packages/*/src/\n');
+    const file = 'packages/tracing/src/sdk.ts';
+    expect(isIgnored(wildcard, file)).toBe(false);
+    expect(perFileContext(wildcard, repoPath('.'), unwalked)).toContain(file);
+    expect(classicContext(wildcard, repoPath('.'), unwalked)).not.toContain(file);
+  });
+
+  test('lets in every source file and config the build compiles, as the classic builder walks', () => {
     const sources = ['packages', 'services']
       .flatMap(filesUnder)
       .filter((file) => /\/src\/.*\.ts$/.test(file) && !file.endsWith('.test.ts'));
     expect(sources.length).toBeGreaterThan(0);
-    expect(sources.filter((file) => isIgnored(ignoreRules, file))).toEqual([]);
-    for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'services/backend/package.json'])
-      expect(isIgnored(ignoreRules, file), file).toBe(false);
+    expect(sources.filter((file) => !classic.includes(file))).toEqual([]);
+    const configs = ['packages', 'services'].flatMap(filesUnder).filter((file) => /^[^/]+\/[^/]+\/(package|tsconfig)\.json$/.test(file));
+    expect(configs.filter((file) => !classic.includes(file))).toEqual([]);
+    for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'tsconfig.base.json'])
+      expect(classic, file).toContain(file);
   });
 
   test.each([
@@ -122,10 +143,13 @@ describe('.dockerignore', () => {
     'services/backend/dist/server.js',
     'services/backend/tsconfig.tsbuildinfo',
     'services/backend/test/echo.test.ts',
+    'services/backend/vitest.config.ts',
+    'services/backend/.env',
     'packages/tracing/src/propagation.test.ts',
     '.git/HEAD',
     '.toolchain/node/bin/node',
     '.env',
+    '.npmrc',
     'k8s/base/backend.yaml',
     'docker-compose.yml',
     'test/dockerfile.test.ts',
