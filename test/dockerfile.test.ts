@@ -83,7 +83,6 @@ describe('build stages', () => {
     expect(readRepoFile('Dockerfile')).not.toMatch(/^#\s*syntax=/m);
   });
 
-
   test('pnpm comes from the npm registry at the packageManager version, not corepack', () => {
     const [, version] = /^pnpm@(.+)$/.exec(readPackageJson('package.json').packageManager ?? '') ?? [];
     expect(dockerfile.globalArgs.PNPM_VERSION).toBe(version);
@@ -146,7 +145,9 @@ describe('.dockerignore', () => {
       .filter((file) => /\/src\/.*\.ts$/.test(file) && !file.endsWith('.test.ts'));
     expect(sources.length).toBeGreaterThan(0);
     expect(sources.filter((file) => !classic.includes(file))).toEqual([]);
-    const configs = ['packages', 'services'].flatMap(filesUnder).filter((file) => /^[^/]+\/[^/]+\/(package|tsconfig)\.json$/.test(file));
+    const configs = ['packages', 'services']
+      .flatMap(filesUnder)
+      .filter((file) => /^[^/]+\/[^/]+\/(package|tsconfig)\.json$/.test(file));
     expect(configs.filter((file) => !classic.includes(file))).toEqual([]);
     for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'tsconfig.base.json'])
       expect(classic, file).toContain(file);
@@ -189,7 +190,12 @@ describe.each(SERVICES)('the $name image', (service) => {
     const source = stageNamed(dockerfile, copy?.from ?? '');
     expect(baseImageOf(dockerfile, source)).toMatch(/^node:24\./);
     const removal = source.instructions.find((i) => i.keyword === 'RUN')?.args ?? '';
-    for (const path of ['/usr/local/lib/node_modules', '/usr/local/bin/npm', '/usr/local/bin/corepack', '/usr/local/bin/yarn'])
+    for (const path of [
+      '/usr/local/lib/node_modules',
+      '/usr/local/bin/npm',
+      '/usr/local/bin/corepack',
+      '/usr/local/bin/yarn',
+    ])
       expect(removal).toContain(path);
     // Nothing in the image's own stages runs a command, so nothing is removed after the fact.
     expect(chain.flatMap((s) => s.instructions).filter((i) => i.keyword === 'RUN')).toEqual([]);

@@ -42,6 +42,9 @@ async function validate(path: string): Promise<{ ok: boolean; output: string }> 
   }
 }
 
+/** A GitHub Actions expression, `${{ ... }}`, as written in the workflow. */
+const expression = (text: string) => `\${{ ${text} }}`;
+
 function step(job: Job, action: string): Step {
   const found = job.steps.find((s) => s.uses?.startsWith(`${action}@`));
   if (!found) throw new Error(`no ${action} step`);
@@ -92,7 +95,7 @@ describe('what it runs', () => {
     const targets = publish.strategy?.matrix.target ?? [];
     expect([...targets].sort()).toEqual(SERVICES.map((s) => s.name).sort());
     for (const target of targets) expect(stages).toContain(target);
-    expect(step(publish, 'docker/build-push-action').with?.target).toBe('${{ matrix.target }}');
+    expect(step(publish, 'docker/build-push-action').with?.target).toBe(expression('matrix.target'));
   });
 
   test('builds linux/amd64 and linux/arm64 with buildx, and pushes', () => {
@@ -110,7 +113,7 @@ describe('what it runs', () => {
     const license = (JSON.parse(readRepoFile('package.json')) as { license: string }).license;
     expect(meta.labels).toContain(`org.opencontainers.image.licenses=${license}`);
     const build = step(publish, 'docker/build-push-action').with ?? {};
-    expect(build.labels).toBe('${{ steps.meta.outputs.labels }}');
-    expect(build.tags).toBe('${{ steps.meta.outputs.tags }}');
+    expect(build.labels).toBe(expression('steps.meta.outputs.labels'));
+    expect(build.tags).toBe(expression('steps.meta.outputs.tags'));
   });
 });

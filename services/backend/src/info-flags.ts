@@ -29,7 +29,10 @@ function describeFlag(flag: string, variable: string): string {
 
 export function usageText(): string {
   const rows: [string, string][] = [
-    ...Object.entries(FLAGS).map(([flag, variable]): [string, string] => [`-${flag}=VALUE`, describeFlag(flag, variable)]),
+    ...Object.entries(FLAGS).map(([flag, variable]): [string, string] => [
+      `-${flag}=VALUE`,
+      describeFlag(flag, variable),
+    ]),
     ['-version', 'Print the version and exit.'],
     ['-h, -help', 'Print this help and exit.'],
   ];

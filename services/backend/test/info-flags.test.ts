@@ -30,13 +30,17 @@ describe('informational flags', () => {
     expect(await backend(['-version'])).toEqual({ code: 0, stdout: 'backend 0.1.0\n', stderr: '' });
   });
 
-  it.each([['-h'], ['-help'], ['--help'], ['-text=hi', '--help']])('%s prints the usage and exits 0', async (...args) => {
-    const { code, stdout, stderr } = await backend(args);
-    expect(stderr).toBe('');
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^Usage: backend \[flags\]/);
-    for (const flag of ['-text=', '-listen=', '-status-code=', '-version', '-h, -help']) expect(stdout).toContain(flag);
-  });
+  it.each([['-h'], ['-help'], ['--help'], ['-text=hi', '--help']])(
+    '%s prints the usage and exits 0',
+    async (...args) => {
+      const { code, stdout, stderr } = await backend(args);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: backend \[flags\]/);
+      for (const flag of ['-text=', '-listen=', '-status-code=', '-version', '-h, -help'])
+        expect(stdout).toContain(flag);
+    },
+  );
 
   it('an unknown flag still stops start-up with one line and exit 1', async () => {
     const { code, stdout, stderr } = await backend(['-verbose']);

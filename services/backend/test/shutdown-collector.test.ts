@@ -13,7 +13,10 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function backendWithPendingSpans(collectorUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+async function backendWithPendingSpans(
+  collectorUrl: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
   const backend = await startService('backend', {
     env: {
       OTEL_EXPORTER_ZIPKIN_ENDPOINT: collectorUrl,
@@ -48,7 +51,10 @@ describe('SIGTERM with spans still queued', () => {
     expect(all.filter(isError)).toEqual([]);
     const losses = all.filter((line) => line.msg?.startsWith('span export losses'));
     expect(losses).toHaveLength(1);
-    expect(losses[0]).toMatchObject({ level: 'warn', msg: expect.stringMatching(/totals: 0 exported, 5 failed, 0 dropped/) });
+    expect(losses[0]).toMatchObject({
+      level: 'warn',
+      msg: expect.stringMatching(/totals: 0 exported, 5 failed, 0 dropped/),
+    });
     expect(all.some((line) => line.msg === 'shutdown complete')).toBe(true);
   });
 
@@ -62,7 +68,10 @@ describe('SIGTERM with spans still queued', () => {
     expect(all.filter(isError)).toEqual([]);
     const losses = all.filter((line) => line.msg?.startsWith('span export losses'));
     expect(losses).toHaveLength(1);
-    expect(losses[0]).toMatchObject({ level: 'warn', msg: expect.stringMatching(/totals: 0 exported, 5 failed, 0 dropped/) });
+    expect(losses[0]).toMatchObject({
+      level: 'warn',
+      msg: expect.stringMatching(/totals: 0 exported, 5 failed, 0 dropped/),
+    });
     expect(losses[0]?.detail).toMatch(/shutdown deadline/);
   });
 });
