@@ -43,18 +43,24 @@ function lines(backend: ServiceProcess): LogLine[] {
 
 const isError = (line: LogLine) => line.level === 'error' || line.level === 50 || line.level === 60;
 
+/** Stops with SIGTERM, expects exit 0 and no error line, and returns the one loss line (a warn counting all 5 spans). */
+async function stopCleanly(backend: ServiceProcess): Promise<{ all: LogLine[]; loss: LogLine | undefined }> {
+  expect(await backend.stop('SIGTERM')).toBe(0);
+  const all = lines(backend);
+  expect(all.filter(isError)).toEqual([]);
+  const losses = all.filter((line) => line.msg?.startsWith('span export losses'));
+  expect(losses).toHaveLength(1);
+  expect(losses[0]).toMatchObject({
+    level: 'warn',
+    msg: expect.stringMatching(/totals: 0 exported, 5 failed, 0 dropped/),
+  });
+  return { all, loss: losses[0] };
+}
+
 describe('SIGTERM with spans still queued', () => {
   it('collector refusing connections: exit 0, the 5 spans reported lost in one warn line', async () => {
     const backend = await backendWithPendingSpans(await refusedUrl('/api/v2/spans'));
-    expect(await backend.stop('SIGTERM')).toBe(0);
-    const all = lines(backend);
-    expect(all.filter(isError)).toEqual([]);
-    const losses = all.filter((line) => line.msg?.startsWith('span export losses'));
-    expect(losses).toHaveLength(1);
-    expect(losses[0]).toMatchObject({
-      level: 'warn',
-      msg: expect.stringMatching(/totals: 0 exported, 5 failed, 0 dropped/),
-    });
+    const { all } = await stopCleanly(backend);
     expect(all.some((line) => line.msg === 'shutdown complete')).toBe(true);
   });
 
@@ -63,15 +69,7 @@ describe('SIGTERM with spans still queued', () => {
     closers.push(() => hung.close());
     // The POST would wait 10 s (OTEL_EXPORTER_ZIPKIN_TIMEOUT's default); shutdown has 1.5 s in all.
     const backend = await backendWithPendingSpans(hung.url, { SHUTDOWN_TIMEOUT_MS: '1500' });
-    expect(await backend.stop('SIGTERM')).toBe(0);
-    const all = lines(backend);
-    expect(all.filter(isError)).toEqual([]);
-    const losses = all.filter((line) => line.msg?.startsWith('span export losses'));
-    expect(losses).toHaveLength(1);
-    expect(losses[0]).toMatchObject({
-      level: 'warn',
-      msg: expect.stringMatching(/totals: 0 exported, 5 failed, 0 dropped/),
-    });
-    expect(losses[0]?.detail).toMatch(/shutdown deadline/);
+    const { loss } = await stopCleanly(backend);
+    expect(loss?.detail).toMatch(/shutdown deadline/);
   });
 });
