@@ -6,14 +6,26 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { BUILD_COMMAND, deployCommand } from './helpers/commands.ts';
-import { baseImageOf, copySources, effectiveInstructions, parseDockerfile, stageNamed } from './helpers/dockerfile.ts';
-import { isIgnored, parseDockerignore } from './helpers/dockerignore.ts';
+import {
+  baseImageOf,
+  copySources,
+  effectiveInstructions,
+  parseDockerfile,
+  stageChain,
+  stageNamed,
+} from './helpers/dockerfile.ts';
+import { classicContext, isIgnored, parseDockerignore, perFileContext } from './helpers/dockerignore.ts';
 import { readPackageJson, readRepoFile, repoFileExists, repoPath } from './helpers/repo.ts';
 import { SERVICES, type ServiceInfo } from './helpers/services.ts';
 
 const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
 const ignoreRules = parseDockerignore(readRepoFile('.dockerignore'));
 const stageNames = new Set(dockerfile.stages.map((stage) => stage.name));
+// Installed and local folders are never walked (the verdicts on them are checked below).
+const unwalked = (dir: string) => /(^|\/)(node_modules|\.git|\.toolchain)$/.test(dir);
+const perFile = perFileContext(ignoreRules, repoPath('.'), unwalked).sort();
+/** The context a classic builder (Docker 20.10, buildah, Compose v1) sends. */
+const classic = classicContext(ignoreRules, repoPath('.'), unwalked).sort();
 const runLines = dockerfile.stages.flatMap((stage) => stage.instructions.filter((i) => i.keyword === 'RUN'));
 
 /** Every file under `dir` (relative to the repo), skipping installed and built output. */
@@ -48,7 +60,10 @@ function execForm(args: string): string[] {
 }
 
 describe('base images', () => {
-  const external = [...new Set(dockerfile.stages.map((stage) => stage.from))].filter((from) => !stageNames.has(from));
+  // `scratch` is the empty image, not something pulled.
+  const external = [...new Set(dockerfile.stages.map((stage) => stage.from))].filter(
+    (from) => !stageNames.has(from) && from !== 'scratch',
+  );
 
   test.each(external)('%s is pinned to a version, never latest', (image) => {
     expect(image).not.toMatch(/\$/);
@@ -64,6 +79,10 @@ describe('base images', () => {
 });
 
 describe('build stages', () => {
+  test('no `# syntax=` line: BuildKit would pull a frontend image, and offline builds fail', () => {
+    expect(readRepoFile('Dockerfile')).not.toMatch(/^#\s*syntax=/m);
+  });
+
   test('pnpm comes from the npm registry at the packageManager version, not corepack', () => {
     const [, version] = /^pnpm@(.+)$/.exec(readPackageJson('package.json').packageManager ?? '') ?? [];
     expect(dockerfile.globalArgs.PNPM_VERSION).toBe(version);
@@ -81,7 +100,7 @@ describe('build stages', () => {
       .slice(0, fetchAt)
       .filter((i) => i.keyword === 'COPY')
       .flatMap((i) => copySources(i).sources);
-    expect(copiedBefore.sort()).toEqual(['.npmrc', 'pnpm-lock.yaml', 'pnpm-workspace.yaml']);
+    expect(copiedBefore.sort()).toEqual(['pnpm-lock.yaml', 'pnpm-workspace.yaml']);
   });
 
   test('it builds and deploys with the commands production-install.test.ts runs', () => {
@@ -101,19 +120,37 @@ describe('build stages', () => {
   test.each(copies)('COPY %s exists in the repo and is in the build context', (source) => {
     expect(repoFileExists(source)).toBe(true);
     const files = statSync(repoPath(source)).isDirectory() ? filesUnder(source) : [source];
-    expect(files.filter((file) => !isIgnored(ignoreRules, file)).length).toBeGreaterThan(0);
+    expect(files.filter((file) => classic.includes(file)).length).toBeGreaterThan(0);
   });
 });
 
 describe('.dockerignore', () => {
-  test('lets in every source file the build compiles', () => {
+  test('every builder sends the same context: the classic builder walks no differently from BuildKit', () => {
+    // A `!` exception with a wildcard under an excluded folder passes BuildKit and leaves the
+    // classic builder, buildah, Compose v1 and Docker 20.10 with empty folders.
+    expect(classic).toEqual(perFile);
+  });
+
+  test('the old wildcard allow-list is what this catches', () => {
+    const wildcard = parseDockerignore('*\n!package.json\n!packages/*/package.json\n!packages/*/src/\n');
+    const file = 'packages/tracing/src/sdk.ts';
+    expect(isIgnored(wildcard, file)).toBe(false);
+    expect(perFileContext(wildcard, repoPath('.'), unwalked)).toContain(file);
+    expect(classicContext(wildcard, repoPath('.'), unwalked)).not.toContain(file);
+  });
+
+  test('lets in every source file and config the build compiles, as the classic builder walks', () => {
     const sources = ['packages', 'services']
       .flatMap(filesUnder)
       .filter((file) => /\/src\/.*\.ts$/.test(file) && !file.endsWith('.test.ts'));
     expect(sources.length).toBeGreaterThan(0);
-    expect(sources.filter((file) => isIgnored(ignoreRules, file))).toEqual([]);
-    for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'services/backend/package.json'])
-      expect(isIgnored(ignoreRules, file), file).toBe(false);
+    expect(sources.filter((file) => !classic.includes(file))).toEqual([]);
+    const configs = ['packages', 'services']
+      .flatMap(filesUnder)
+      .filter((file) => /^[^/]+\/[^/]+\/(package|tsconfig)\.json$/.test(file));
+    expect(configs.filter((file) => !classic.includes(file))).toEqual([]);
+    for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'tsconfig.base.json'])
+      expect(classic, file).toContain(file);
   });
 
   test.each([
@@ -122,10 +159,13 @@ describe('.dockerignore', () => {
     'services/backend/dist/server.js',
     'services/backend/tsconfig.tsbuildinfo',
     'services/backend/test/echo.test.ts',
+    'services/backend/vitest.config.ts',
+    'services/backend/.env',
     'packages/tracing/src/propagation.test.ts',
     '.git/HEAD',
     '.toolchain/node/bin/node',
     '.env',
+    '.npmrc',
     'k8s/base/backend.yaml',
     'docker-compose.yml',
     'test/dockerfile.test.ts',
@@ -139,14 +179,30 @@ describe.each(SERVICES)('the $name image', (service) => {
   const instructions = effectiveInstructions(dockerfile, stage);
   const last = (keyword: string) => instructions.filter((i) => i.keyword === keyword).at(-1)?.args;
 
-  test('starts from the slim Node runtime, not from a build stage', () => {
-    expect(baseImageOf(dockerfile, stage)).toMatch(/^node:24\./);
-    const inherited = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-    expect(inherited.some((args) => /\b(pnpm|tsc)\b/.test(args) && !args.startsWith('rm '))).toBe(false);
+  test('is the Node image minus its package managers, in one layer: no whiteout hides bytes', () => {
+    const chain = stageChain(dockerfile, stage);
+    const root = chain.at(-1);
+    // The runtime starts empty and copies a finished filesystem in: a later `rm` would only hide files.
+    expect(root?.from).toBe('scratch');
+    const [copy, ...others] = (root?.instructions ?? []).filter((i) => i.keyword === 'COPY').map(copySources);
+    expect(others).toEqual([]);
+    expect(copy?.sources).toEqual(['/']);
+    const source = stageNamed(dockerfile, copy?.from ?? '');
+    expect(baseImageOf(dockerfile, source)).toMatch(/^node:24\./);
+    const removal = source.instructions.find((i) => i.keyword === 'RUN')?.args ?? '';
+    for (const path of [
+      '/usr/local/lib/node_modules',
+      '/usr/local/bin/npm',
+      '/usr/local/bin/corepack',
+      '/usr/local/bin/yarn',
+    ])
+      expect(removal).toContain(path);
+    // Nothing in the image's own stages runs a command, so nothing is removed after the fact.
+    expect(chain.flatMap((s) => s.instructions).filter((i) => i.keyword === 'RUN')).toEqual([]);
   });
 
   test('copies only its deployed folder from the build', () => {
-    const copies = instructions.filter((i) => i.keyword === 'COPY').map(copySources);
+    const copies = stage.instructions.filter((i) => i.keyword === 'COPY').map(copySources);
     expect(copies).toEqual([{ from: 'build', sources: [`/deploy/${service.name}`] }]);
   });
 
@@ -160,10 +216,12 @@ describe.each(SERVICES)('the $name image', (service) => {
     expect(last('EXPOSE')).toBe(String(service.defaultPort));
   });
 
-  test('runs the start command the service documents', () => {
-    const cmd = execForm(last('CMD') ?? '[]');
-    expect(cmd.join(' ')).toBe(documentedStartCommand(service));
-    expect(cmd.join(' ')).toBe(service.startScript);
+  test('runs the start command the service documents as its ENTRYPOINT, so arguments are its flags', () => {
+    // As http-echo: `docker run IMAGE -text=hi` and Kubernetes `args` reach the service, not `node`.
+    const entrypoint = execForm(last('ENTRYPOINT') ?? '[]');
+    expect(entrypoint.join(' ')).toBe(documentedStartCommand(service));
+    expect(entrypoint.join(' ')).toBe(service.startScript);
+    expect(last('CMD')).toBeUndefined();
   });
 
   test('`pnpm images` builds this target with the tag the manifests use', () => {

@@ -167,6 +167,11 @@ describe.each(APPS)('%s', (name) => {
     await apps.close();
   });
 
+  test('holds the app until istio-proxy is ready (Istio before 1.28 has no native sidecars)', () => {
+    const config = d.spec?.template.metadata?.annotations?.['proxy.istio.io/config'] ?? '{}';
+    expect(JSON.parse(config)).toMatchObject({ holdApplicationUntilProxyStarts: true });
+  });
+
   test('has its own ServiceAccount', () => {
     find<K8sObject>('ServiceAccount', APP_NAMESPACE, name);
     expect(d.spec?.template.spec?.serviceAccountName).toBe(name);
@@ -272,7 +277,7 @@ const jaeger = deployment('istio-system', 'jaeger');
 const jaegerContainer = containerOf(jaeger);
 
 function jaegerConfig(): {
-  extensions: { jaeger_query: { base_path?: string } };
+  extensions: { jaeger_query: { base_path?: string; grpc?: { endpoint: string } } };
   receivers: { zipkin: { endpoint: string } };
 } {
   const volume = jaeger.spec?.template.spec?.volumes?.find((v) => v.configMap);
@@ -299,6 +304,8 @@ describe('Jaeger', () => {
 
   test.each([
     ['tracing', 80, 16686],
+    // Istio's addon has it, and Kiali's default tracing URL uses it.
+    ['tracing', 16685, 16685],
     ['zipkin', 9411, 9411],
     ['jaeger-collector', 9411, 9411],
   ])('Service %s: port %i reaches container port %i', (name, port, containerPort) => {
@@ -306,6 +313,12 @@ describe('Jaeger', () => {
       deployment: { metadata: { name: 'jaeger' } },
       containerPort,
     });
+  });
+
+  test("serves the gRPC query API on the port the tracing Service's grpc-query sends to", () => {
+    const port = service('istio-system', 'tracing').spec?.ports?.find((p) => p.name === 'grpc-query');
+    expect(port?.port).toBe(16685);
+    expect(jaegerConfig().extensions.jaeger_query.grpc?.endpoint).toBe('0.0.0.0:16685');
   });
 
   test('probes a health port the container declares', () => {
@@ -330,6 +343,11 @@ const operator = readRepoYaml<{
     };
   };
 }>('k8s/istio/tracing-operator.yaml');
+
+function operatorCni(): boolean | undefined {
+  return readRepoYaml<{ spec: { components?: { cni?: { enabled?: boolean } } } }>('k8s/istio/tracing-operator.yaml')
+    .spec.components?.cni?.enabled;
+}
 
 describe('Istio tracing', () => {
   const telemetry = find<ITelemetry>('Telemetry', 'istio-system', 'mesh-default');
@@ -370,6 +388,18 @@ describe('Istio tracing', () => {
     expect(parse(text).spec.meshConfig.defaultConfig.tracing.zipkin.address).toBe(
       'jaeger-collector.istio-system.svc.cluster.local:9411',
     );
+  });
+
+  test('istio-system is labelled privileged before Istio CNI installs, in a file kubectl delete -k never touches', () => {
+    const [namespace, ...others] = parseObjects(readRepoFile('k8s/istio/istio-system-namespace.yaml'));
+    expect(others).toEqual([]);
+    expect(namespace).toMatchObject({
+      kind: 'Namespace',
+      metadata: { name: 'istio-system', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+    });
+    expect(operatorCni()).toBe(true);
+    // In the kustomization, `kubectl delete -k k8s` would delete all of Istio with it.
+    expect(rendered.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual([APP_NAMESPACE]);
   });
 
   test('no IstioOperator is in what kubectl applies (istioctl installs it)', () => {

@@ -1,7 +1,7 @@
 /**
  * What the images run, without Docker: the Dockerfile's build and
  * `pnpm deploy --prod` into a temporary folder, then each service started from
- * that folder with the image's CMD. Proves the deployed folder has everything
+ * that folder with the image's ENTRYPOINT. Proves the deployed folder has everything
  * it needs at run time (and nothing from devDependencies), and that a real
  * request's spans reach a Zipkin endpoint.
  */
@@ -15,16 +15,33 @@ import { serviceOf, startZipkinReceiver, type ZipkinReceiver, type ZipkinSpan } 
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUILD_COMMAND, deployCommand } from './helpers/commands.ts';
-import { REPO_ROOT } from './helpers/repo.ts';
+import { parseDockerfile } from './helpers/dockerfile.ts';
+import { REPO_ROOT, readRepoFile } from './helpers/repo.ts';
 import { type RunningService, startService } from './helpers/service-process.ts';
 import { SERVICES, serviceNamed } from './helpers/services.ts';
 
 const run = promisify(execFile);
 
-/** Packages that exist only for development; none may reach an image. */
-const DEV_ONLY = ['vitest', 'typescript', '@biomejs/biome', '@types/node'] as const;
-/** `@types/node` is also pulled in by a production dependency (@grpc/grpc-js), so only top-level links count for it. */
-const DEV_ONLY_ANYWHERE = ['vitest', 'typescript', '@biomejs'] as const;
+/** Packages that exist only for development; none may reach an image, at any depth. */
+const DEV_ONLY = ['vitest', 'typescript', '@biomejs', '@types'] as const;
+/** What nothing runs: the pruning RUN line in the Dockerfile removes these after `pnpm deploy`. */
+const NOT_RUN = /(^|\/)(pnpm-lock\.yaml|pnpm-workspace\.yaml|lock\.yaml|\.modules\.yaml)$|\.d\.[cm]?ts$|\.map$/;
+
+/** The Dockerfile's own pruning line (`RUN rm ... /deploy/... && find /deploy ...`), aimed at `dir` instead of /deploy. */
+function pruneCommand(dir: string): string {
+  const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
+  const line = dockerfile.stages
+    .flatMap((stage) => stage.instructions)
+    .find((i) => i.keyword === 'RUN' && i.args.includes('find /deploy'));
+  if (!line) throw new Error('the Dockerfile has no RUN line pruning /deploy');
+  return line.args.replaceAll('/deploy', dir);
+}
+
+function filesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
 
 async function pnpm(args: readonly string[]): Promise<void> {
   const [program = 'pnpm', ...rest] = args;
@@ -37,7 +54,7 @@ async function pnpm(args: readonly string[]): Promise<void> {
   }
 }
 
-/** The image's CMD: `node --import @meshtrace/tracing/register dist/server.js`, with this Node. */
+/** The image's ENTRYPOINT: `node --import @meshtrace/tracing/register dist/server.js`, with this Node. */
 function imageCommand(startScript: string): string[] {
   const [node, ...args] = startScript.split(' ');
   expect(node).toBe('node');
@@ -57,6 +74,7 @@ beforeAll(async () => {
     deployed[service.name] = join(workDir, service.name);
     await pnpm(deployCommand(service.dir, deployed[service.name] ?? ''));
   }
+  await run('sh', ['-c', pruneCommand(workDir)]);
 }, 120_000);
 
 afterAll(async () => {
@@ -65,19 +83,27 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 }, 20_000);
 
-describe('pnpm deploy --prod', () => {
+describe('pnpm deploy --prod, pruned as the Dockerfile prunes it', () => {
   test.each(SERVICES)('$name gets its built code and no development packages', (service) => {
     const dir = deployed[service.name] ?? '';
     expect(existsSync(join(dir, 'dist/server.js'))).toBe(true);
     for (const name of DEV_ONLY) expect(existsSync(join(dir, 'node_modules', name)), name).toBe(false);
+    // @types/node used to arrive through protobufjs (pnpm-workspace.yaml overrides it away).
     const store = readdirSync(join(dir, 'node_modules/.pnpm'));
-    for (const prefix of DEV_ONLY_ANYWHERE) {
+    for (const prefix of DEV_ONLY) {
       const flat = prefix.replace('/', '+');
       expect(
         store.filter((entry) => entry.startsWith(`${flat}@`) || entry.startsWith(`${flat}+`)),
         prefix,
       ).toEqual([]);
     }
+  });
+
+  test.each(SERVICES)('$name keeps no lockfile, workspace file, type definitions or source maps', (service) => {
+    const dir = deployed[service.name] ?? '';
+    expect(filesIn(dir).filter((file) => NOT_RUN.test(file))).toEqual([]);
+    // Licences stay with the code they cover.
+    expect(filesIn(join(dir, 'node_modules/.pnpm')).some((file) => /\/LICEN[CS]E/i.test(file))).toBe(true);
   });
 });
 

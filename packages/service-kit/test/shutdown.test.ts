@@ -42,4 +42,40 @@ describe('shutdownInOrder', () => {
       error: { code: 'ERR_SHUTDOWN_TIMEOUT', message: expect.stringContaining('spans') },
     });
   });
+
+  it('a best-effort step that fails does not fail the shutdown', async () => {
+    const result = await shutdownInOrder(
+      [{ name: 'span export', run: () => Promise.reject(new Error('collector refused')), bestEffort: true }],
+      { timeoutMs: 1000, log },
+    );
+    expect(result).toEqual({ ok: true });
+  });
+
+  it('at the deadline, a best-effort step is told to give up and the shutdown still completes', async () => {
+    let told: unknown;
+    const result = await shutdownInOrder(
+      [
+        {
+          name: 'span export',
+          bestEffort: true,
+          run: (deadline) =>
+            new Promise(() => deadline.addEventListener('abort', () => (told = deadline.reason), { once: true })),
+        },
+      ],
+      { timeoutMs: 50, log },
+    );
+    expect(result).toEqual({ ok: true });
+    expect(told).toMatchObject({ code: 'ERR_SHUTDOWN_TIMEOUT' });
+  });
+
+  it('the deadline still fails a shutdown stuck in a step that is not best-effort', async () => {
+    const result = await shutdownInOrder(
+      [
+        { name: 'http server', run: () => new Promise(() => {}) },
+        { name: 'span export', run: () => undefined, bestEffort: true },
+      ],
+      { timeoutMs: 50, log },
+    );
+    expect(result).toMatchObject({ ok: false, error: { message: expect.stringContaining('http server') } });
+  });
 });

@@ -17,6 +17,10 @@ export class ExportCounters {
   dropped = 0;
   /** Spans waiting in the batch processor's queue, as DropCountingProcessor mirrors it. */
   queued = 0;
+  /** Spans handed to the exporter whose request has not finished yet. */
+  inFlight = 0;
+  /** Set once shutdown has given up: answers arriving later are not counted twice. */
+  abandoned = false;
   private reported = { failed: 0, dropped: 0 };
   private timer: NodeJS.Timeout | undefined;
   private lastError = '';
@@ -28,6 +32,18 @@ export class ExportCounters {
   /** Remembers the latest export error, for the next summary line. */
   noteError(error: Error | undefined): void {
     if (error) this.lastError = error.message;
+  }
+
+  /** Counts every span still queued or in flight as failed: nothing will deliver them now. */
+  abandon(reason: string): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    const lost = this.queued + this.inFlight;
+    if (lost === 0) return;
+    this.failed += lost;
+    this.queued = 0;
+    this.inFlight = 0;
+    this.lastError = reason;
   }
 
   /** Logs a summary every intervalMs, only when spans were lost since the last one. The timer never keeps the process alive. */

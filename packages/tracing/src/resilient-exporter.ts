@@ -56,7 +56,11 @@ class CountingExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: Done): void {
     this.counters.queued -= spans.length;
+    this.counters.inFlight += spans.length;
     this.inner.export(spans, (result) => {
+      // After shutdown gave up, these spans were already counted as lost.
+      if (this.counters.abandoned) return resultCallback(result);
+      this.counters.inFlight -= spans.length;
       if (result.code === ExportResultCode.SUCCESS) this.counters.exported += spans.length;
       else {
         this.counters.failed += spans.length;

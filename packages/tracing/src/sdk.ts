@@ -94,11 +94,26 @@ export function isTracingStarted(): boolean {
 }
 
 /**
- * Flushes queued spans and shuts the SDK down. NodeSDK's shutdown has no
- * deadline of its own: callers run it inside their shutdown deadline.
+ * Flushes queued spans and shuts the SDK down. It never rejects: a collector
+ * that refuses, fails or hangs is not a reason for the service to exit non-zero.
+ * Spans it could not deliver are counted and reported in the loss summary, one
+ * `warn` line. NodeSDK's shutdown has no deadline of its own: callers pass
+ * their shutdown deadline as `deadline`, and when it aborts, whatever is still
+ * queued or in flight is counted as lost and reported at once.
  */
-export function shutdownTracing(): Promise<void> {
+export function shutdownTracing(deadline?: AbortSignal): Promise<void> {
   if (!sdk) return Promise.resolve();
-  shutdownPromise ??= sdk.shutdown().finally(() => counters.stopReporting());
+  const giveUp = (reason: string) => {
+    counters.abandon(reason);
+    counters.stopReporting();
+  };
+  deadline?.addEventListener('abort', () => giveUp('shutdown deadline reached before the collector answered'), {
+    once: true,
+  });
+  // A failed export was already counted by the exporter; the rejection only repeats it.
+  shutdownPromise ??= sdk.shutdown().then(
+    () => giveUp('not exported before shutdown'),
+    (error: Error) => giveUp(error.message),
+  );
   return shutdownPromise;
 }

@@ -112,7 +112,7 @@ export const backendSchema = {
 export type BackendConfig = ConfigOf<typeof backendSchema>;
 
 /** http-echo's flags, and the variable each one sets. Flags win over the environment. */
-const FLAGS: Readonly<Record<string, string>> = {
+export const FLAGS: Readonly<Record<string, string>> = {
   text: 'ECHO_TEXT',
   listen: 'LISTEN',
   'status-code': 'ECHO_STATUS_CODE',

@@ -1,7 +1,8 @@
 /**
  * Entry point: `node --import @meshtrace/tracing/register dist/server.js [-text=...] [-listen=:5678]`.
- * Reads config (exiting with one line if invalid), builds the app, listens,
- * and shuts down in order on SIGTERM/SIGINT.
+ * `-version` and `-h`/`--help` print and exit 0. Otherwise reads config (exiting
+ * with one line if invalid), builds the app, listens, and shuts down in order on
+ * SIGTERM/SIGINT.
  */
 import {
   createLogger,
@@ -15,6 +16,13 @@ import { isTracingStarted, shutdownTracing, traceLogFields } from '@meshtrace/tr
 import { Agent } from 'undici';
 import { buildBackendApp } from './app.ts';
 import { type BackendConfig, loadBackendConfig } from './config.ts';
+import { infoRequestOf, usageText, versionText } from './info-flags.ts';
+
+const info = infoRequestOf(process.argv.slice(2));
+if (info) {
+  process.stdout.write(info === 'version' ? `${versionText()}\n` : usageText());
+  process.exit(0);
+}
 
 let config: BackendConfig;
 try {
@@ -44,6 +52,7 @@ await runService({
     delayStep(config.shutdownDelayMs),
     drainStep(app),
     { name: 'http client pool', run: () => dispatcher.close() },
-    { name: 'span export', run: shutdownTracing },
+    // Best effort: a collector that is down costs the spans (counted, one warn line), not the exit code.
+    { name: 'span export', run: shutdownTracing, bestEffort: true },
   ],
 });

@@ -53,7 +53,8 @@ await runService({
     delayStep(config.shutdownDelayMs),
     drainStep(app),
     { name: 'http client pool', run: () => dispatcher.close() },
-    { name: 'span export', run: shutdownTracing },
+    // Best effort: a collector that is down costs the spans (counted, one warn line), not the exit code.
+    { name: 'span export', run: shutdownTracing, bestEffort: true },
   ],
 });
 

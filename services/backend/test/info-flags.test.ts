@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { infoRequestOf } from '../src/info-flags.ts';
+
+/** As http-echo: `-version` and `-h`/`--help` print on stdout and exit 0, without starting a server. */
+
+const run = promisify(execFile);
+const backendDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** The entry point as the image runs it, with `args` appended as `docker run IMAGE ...args` does. */
+async function backend(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--conditions=source', '--import', '@meshtrace/tracing/register', 'src/server.ts', ...args],
+      // A port nobody could bind: if the flag were ignored, start-up would fail rather than hang.
+      { cwd: backendDir, env: { PATH: process.env.PATH ?? '', PORT: '99999' }, timeout: 15_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout = '', stderr = '' } = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: code ?? -1, stdout, stderr };
+  }
+}
+
+describe('informational flags', () => {
+  it('-version prints the service name and version and exits 0', async () => {
+    expect(await backend(['-version'])).toEqual({ code: 0, stdout: 'backend 0.1.0\n', stderr: '' });
+  });
+
+  it.each([['-h'], ['-help'], ['--help'], ['-text=hi', '--help']])(
+    '%s prints the usage and exits 0',
+    async (...args) => {
+      const { code, stdout, stderr } = await backend(args);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: backend \[flags\]/);
+      for (const flag of ['-text=', '-listen=', '-status-code=', '-version', '-h, -help'])
+        expect(stdout).toContain(flag);
+    },
+  );
+
+  it('an unknown flag still stops start-up with one line and exit 1', async () => {
+    const { code, stdout, stderr } = await backend(['-verbose']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('only whole flags count: a value that looks like one is not a request', () => {
+    expect(infoRequestOf(['-text=-version'])).toBeUndefined();
+    expect(infoRequestOf(['-versions'])).toBeUndefined();
+    expect(infoRequestOf(['-text=hi', '-version'])).toBe('version');
+  });
+});
