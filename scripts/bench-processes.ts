@@ -155,6 +155,8 @@ export interface ServerOptions {
   readonly source?: boolean | undefined;
   /** Pin the server to this CPU with taskset. */
   readonly cpu?: number | undefined;
+  /** Extra Node options, such as --cpu-prof. */
+  readonly nodeArgs?: readonly string[] | undefined;
 }
 
 /**
@@ -168,17 +170,17 @@ export function spawnServer(kind: ServerKind, options: ServerOptions): ChildProc
     Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')),
   );
   Object.assign(env, { PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: options.logLevel });
-  let args: string[];
+  const args = [...(options.nodeArgs ?? [])];
   let cwd = ROOT;
   if (kind === 'bare') {
-    args = [`${ROOT}scripts/bare-fastify.js`];
+    args.push(`${ROOT}scripts/bare-fastify.js`);
   } else {
     if (!options.source && !existsSync(`${BACKEND_DIR}dist/server.js`))
       throw new Error('services/backend/dist is missing: run `pnpm run build` first (or pass --source)');
     if (kind === 'backend-off') env.OTEL_SDK_DISABLED = 'true';
     else if (options.zipkinUrl) env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = options.zipkinUrl;
     const entry = options.source ? ['--conditions=source', 'src/server.ts'] : ['dist/server.js'];
-    args = ['--import', '@meshtrace/tracing/register', ...entry];
+    args.push('--import', '@meshtrace/tracing/register', ...entry);
     cwd = BACKEND_DIR;
   }
   // taskset execs node in place, so the child's pid is the server's own (its /proc readings are the server's).

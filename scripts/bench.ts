@@ -447,6 +447,10 @@ const cpuResolution = (() => {
   return ci ? ((ci[1] - ci[0]) / 2 / median) * 100 : Number.NaN;
 })();
 
+/** Above this share of run-queue wait, other load visibly distorts even CPU per request. */
+const NOISY_WAIT = 0.1;
+const waitedMedian = summarize(VARIANTS.flatMap((v) => pick(v.name, (r) => r.waited))).median;
+
 const spanLines = spans.map(({ server, received, answered }) =>
   server === 'on-unsampled'
     ? `- ${server}: ${received} spans received for ${answered} requests answered (0 expected: nothing is sampled)`
@@ -477,6 +481,13 @@ process.stdout.write(
     '',
     `Resolution: the on/off requests/s ratio is known to ±${fmt(resolution, 1)}% in this run, ` +
       `the on/off CPU ratio to ±${fmt(cpuResolution, 1)}% (half the 95% interval).`,
+    ...(waitedMedian > NOISY_WAIT
+      ? [
+          `Noise: the servers waited for their CPU ${fmt(waitedMedian * 100)}% of the time (median over all runs): ` +
+            'other processes shared their core, and CPU per request rises with that too (caches, fewer requests per ' +
+            'event-loop turn). Compare within this run only, and rerun on a quieter machine to resolve 5%.',
+        ]
+      : []),
     `Instruction counts: ${perf.available ? 'from perf stat (column above)' : `not available: ${perf.reason}.`}`,
     `Pinning: ${pinned ? 'servers on CPU 0, load generator and sinks on CPU 1' : 'none'}. ` +
       `Load average (1 min) ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after.`,
