@@ -1,72 +1,58 @@
 /**
- * `pnpm bench`: what tracing costs the backend, measured in one run on loopback.
+ * `pnpm bench`: what tracing costs the backend, measured so that a 5% change
+ * shows. Every variant takes the same autocannon load on loopback, and the
+ * variants alternate (A B C … then … C B A) over many short rounds, so slow
+ * drift and other people's load spread over all of them. Each round gives
+ * every variant's requests/s and the server's own CPU time per request
+ * (/proc/PID/stat, read before the load and after the spans it caused were
+ * exported); comparisons are paired within a round, and reported as the
+ * median over rounds with the quartiles, the range and a 95% interval.
  *
- * Each server runs in its own child process, at the same LOG_LEVEL, and takes
- * the same autocannon load (same connections, same duration, after a warm-up):
+ *   bare                 a Fastify hello-world (scripts/bare-fastify.js)
+ *   off                  the backend, OTEL_SDK_DISABLED=true
+ *   on                   the backend, 100% sampled (no headers: every request a new root), exporting to Zipkin
+ *   off, b3 unsampled    off, receiving a sidecar's B3 headers with `x-b3-sampled: 0`
+ *   on, b3 unsampled     tracing on, receiving the same headers: nothing is recorded
+ *   off JSON / on JSON   `GET /?format=json` on off and on
  *
- *   bare      a Fastify hello-world (scripts/bare-fastify.ts), the yardstick
- *   off       the backend with OTEL_SDK_DISABLED=true
- *   on        the backend sampling 100% (no trace headers are sent, so every
- *             request is a new sampled root) and exporting to a Zipkin endpoint
- *             that runs in another child process (scripts/zipkin-sink.ts)
- *
- * off and on also take the JSON echo (`?format=json`) and a fixed moderate rate
- * (autocannon's overallRate) for p99 latency. Rounds alternate the server order
- * to spread drift and noise. The spans the sink received are counted against
- * the requests answered, and the batch processor's "Dropped N spans" warnings
- * are read from the backend's stderr, so lost spans show. This is a benchmark,
- * not a test: it prints figures and which goals they meet, and exits 0.
- *
- * Flags: --duration s, --connections n, --warmup s, --rounds n, --rate req/s,
- * --log-level level, --quick (short run), --source (run src/ with
- * --conditions=source instead of dist/), --json file (write the results).
+ * Servers are pinned to CPU 0 and the load generator and Zipkin sinks to CPU 1
+ * when `taskset` works. Instruction counts come from `perf stat` where the
+ * machine has hardware counters; the output says when it has not. A
+ * benchmark, not a test: it prints figures and which goals they meet, and
+ * exits 0. Method and results: docs/benchmarks.md.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { connect, createServer } from 'node:net';
-import { availableParallelism, cpus, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-
-// --- what we use of autocannon (it ships no types) ---------------------------
-
-interface AutocannonOptions {
-  readonly url: string;
-  readonly connections: number;
-  readonly duration: number;
-  readonly overallRate?: number;
-  readonly headers?: Record<string, string>;
-}
-
-interface AutocannonResult {
-  readonly duration: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-  readonly requests: { readonly average: number; readonly total: number };
-}
-
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on(
-    event: 'response',
-    listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
-  ): this;
-}
-
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: AutocannonOptions) => AutocannonInstance;
+import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../packages/tracing/src/constants.ts';
+import { runLoad } from './bench-load.ts';
+import { countInstructions, type PerfCounter, probePerf } from './bench-perf.ts';
+import {
+  canPin,
+  cpuSeconds,
+  freePort,
+  pinSelf,
+  type ServerKind,
+  spawnServer,
+  startSink,
+  stop,
+  waitForPort,
+  waitSeconds,
+  type ZipkinSink,
+} from './bench-processes.ts';
+import { paired, type Summary, summarize, verdict } from './bench-stats.ts';
 
 // --- options -------------------------------------------------------------------
 
 const { values: flags } = parseArgs({
+  allowNegative: true,
   options: {
-    duration: { type: 'string' },
-    connections: { type: 'string' },
-    warmup: { type: 'string' },
     rounds: { type: 'string' },
-    rate: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    settle: { type: 'string' },
+    connections: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
+    pin: { type: 'boolean', default: true },
     quick: { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -76,8 +62,15 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   process.stdout.write(
-    'usage: pnpm bench [--duration 10] [--connections 32] [--warmup 3] [--rounds 2] [--rate 1000]\n' +
-      '                  [--log-level info] [--quick] [--source] [--json results.json]\n',
+    'usage: pnpm bench [--rounds 10] [--duration 4] [--warmup 2] [--settle 1.2] [--connections 32]\n' +
+      '                  [--log-level info] [--no-pin] [--quick] [--source] [--json results.json]\n' +
+      '  --rounds      rounds; each runs every variant once, alternating the order\n' +
+      '  --duration    seconds of load per variant per round\n' +
+      '  --warmup      seconds of unmeasured load per variant before round 1\n' +
+      '  --settle      seconds after each run before the CPU reading (spans still being exported count)\n' +
+      '  --no-pin      do not pin servers and load to different CPUs\n' +
+      '  --quick       3 rounds of 2 s: a smoke run, too short to resolve 5%\n' +
+      '  --source      run the backend from src/ (--conditions=source) instead of dist/\n',
   );
   process.exit(0);
 }
@@ -93,413 +86,423 @@ function positive(name: string, value: string | undefined, fallback: number): nu
 }
 
 const settings = {
-  duration: positive('duration', flags.duration, flags.quick ? 3 : 10),
-  connections: positive('connections', flags.connections, 32),
-  warmup: positive('warmup', flags.warmup, flags.quick ? 1 : 3),
-  rounds: positive('rounds', flags.rounds, flags.quick ? 1 : 2),
-  rate: positive('rate', flags.rate, 1000),
+  rounds: Math.round(positive('rounds', flags.rounds, flags.quick ? 3 : 10)),
+  duration: positive('duration', flags.duration, flags.quick ? 2 : 4),
+  warmup: positive('warmup', flags.warmup, flags.quick ? 1 : 2),
+  settle: positive('settle', flags.settle, 1.2),
+  connections: Math.round(positive('connections', flags.connections, 32)),
   logLevel: flags['log-level'],
   source: flags.source,
 };
 
-const root = new URL('../', import.meta.url);
-const backendDir = fileURLToPath(new URL('services/backend/', root));
-const backendEntry = settings.source ? ['--conditions=source', 'src/server.ts'] : ['dist/server.js'];
-if (!settings.source && !existsSync(`${backendDir}dist/server.js`)) {
-  process.stderr.write('services/backend/dist is missing: run `pnpm run build` first (or pass --source)\n');
-  process.exit(1);
-}
+// --- the variants ----------------------------------------------------------------
 
-// --- child processes -----------------------------------------------------------
+type ServerId = 'bare' | 'off' | 'on' | 'on-unsampled';
 
-const children = new Set<ChildProcess>();
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function killAll(): void {
-  for (const child of children) child.kill('SIGKILL');
-}
-
-process.once('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAll();
-    process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * CPU seconds (user + system) a process has used, from /proc (Linux; undefined
- * elsewhere). CPU per request is steadier than requests/s on a shared machine:
- * other load slows a server down without making each request cost more.
- */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may itself contain spaces: state is [0], utime [11], stime [12].
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
-
-/** USER_HZ: 100 on every mainstream Linux build. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** Waits until the port accepts TCP connections (no HTTP request: it would make a span). */
-async function waitForPort(port: number, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before listening`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`server did not listen on ${port} within ${timeoutMs} ms`);
-}
-
-async function stop(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-interface ZipkinSink {
-  readonly url: string;
-  count(): Promise<number>;
-  close(): Promise<void>;
-}
-
-async function startSink(): Promise<ZipkinSink> {
-  const child = track(
-    fork(fileURLToPath(new URL('scripts/zipkin-sink.ts', root)), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
-  );
-  const [{ url }] = (await once(child, 'message')) as [{ url: string }];
-  return {
-    url,
-    async count() {
-      child.send('count');
-      const [{ count }] = (await once(child, 'message')) as [{ count: number }];
-      return count;
-    },
-    async close() {
-      const exited = once(child, 'exit');
-      child.disconnect();
-      await exited;
-    },
-  };
-}
-
-type ServerName = 'bare' | 'off' | 'on';
-
-interface RunningServer {
-  readonly origin: string;
-  readonly child: ChildProcess;
-  /** The server's stderr so far (the SDK's diagnostics go there). */
-  stderr(): string;
-}
-
-/**
- * Starts one server and waits until it listens. Tries three times: on a shared
- * checkout another engineer's build may be rewriting dist/ at that moment.
- */
-async function startServer(name: ServerName, zipkinUrl?: string): Promise<RunningServer> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startServerOnce(name, zipkinUrl);
-    } catch (error) {
-      if (attempt === 3) throw error;
-      log(`  ${name} server failed to start, retrying: ${(error as Error).message.split('\n', 1)[0]}`);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-    }
-  }
-}
-
-async function startServerOnce(name: ServerName, zipkinUrl?: string): Promise<RunningServer> {
-  const port = await freePort();
-  // Only our OTEL_* settings: the caller's environment must not change what is measured.
-  const env: Record<string, string | undefined> = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')),
-  );
-  Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: settings.logLevel });
-  let child: ChildProcess;
-  if (name === 'bare') {
-    child = spawn(process.execPath, [fileURLToPath(new URL('scripts/bare-fastify.ts', root))], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  } else {
-    if (name === 'off') env.OTEL_SDK_DISABLED = 'true';
-    else env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = zipkinUrl;
-    child = spawn(process.execPath, ['--import', '@meshtrace/tracing/register', ...backendEntry], {
-      cwd: backendDir,
-      env,
-      // Access-log lines go to /dev/null: a pipe would make this process, the load generator, read them.
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  }
-  track(child);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    if (stderr.length < 1_000_000) stderr += chunk;
-  });
-  try {
-    await waitForPort(port, child);
-  } catch (error) {
-    await stop(child);
-    throw new Error(`${(error as Error).message}\n${stderr.slice(-2000)}`);
-  }
-  return { origin: `http://127.0.0.1:${port}`, child, stderr: () => stderr };
-}
-
-// --- load ----------------------------------------------------------------------
-
-interface LoadResult {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  /** Responses received (any status). */
-  readonly answered: number;
-  readonly failures: number;
-  /** The server's CPU time per answered request, in microseconds (NaN where /proc is missing). */
-  readonly cpuUs: number;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-/**
- * One autocannon run. Latency percentiles come from every response's own
- * timing (autocannon's histogram keeps whole milliseconds, too coarse for a
- * 1 ms goal).
- */
-async function load(url: string, duration: number, overallRate?: number, pid?: number): Promise<LoadResult> {
-  const times: number[] = [];
-  const cpuBefore = cpuSeconds(pid);
-  let answered = 0;
-  const instance = autocannon({
-    url,
-    connections: settings.connections,
-    duration,
-    ...(overallRate === undefined ? {} : { overallRate }),
-  });
-  instance.on('response', (_client, _status, _bytes, responseTime) => {
-    answered++;
-    times.push(responseTime);
-  });
-  const result = await instance;
-  const cpuAfter = cpuSeconds(pid);
-  const sorted = Float64Array.from(times).sort();
-  return {
-    rps: overallRate === undefined ? result.requests.average : answered / result.duration,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    answered,
-    failures: result.errors + result.timeouts + result.non2xx,
-    cpuUs: cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : ((cpuAfter - cpuBefore) * 1e6) / answered,
-  };
-}
-
-// --- the plan ------------------------------------------------------------------
-
-type CaseName = 'bare' | 'off' | 'on' | 'off-json' | 'on-json' | 'off-rate' | 'on-rate';
-
-const CASES: Readonly<Record<ServerName, ReadonlyArray<{ name: CaseName; path: string; rate?: boolean }>>> = {
-  bare: [{ name: 'bare', path: '/' }],
-  off: [
-    { name: 'off', path: '/' },
-    { name: 'off-json', path: '/?format=json' },
-    { name: 'off-rate', path: '/', rate: true },
-  ],
-  on: [
-    { name: 'on', path: '/' },
-    { name: 'on-json', path: '/?format=json' },
-    { name: 'on-rate', path: '/', rate: true },
-  ],
+const SERVERS: Readonly<Record<ServerId, ServerKind>> = {
+  bare: 'bare',
+  off: 'backend-off',
+  on: 'backend-on',
+  // Its own process and sink: no sampled span of another variant is exported during its runs.
+  'on-unsampled': 'backend-on',
 };
 
-const results = new Map<CaseName, LoadResult[]>();
-const spanAccounts: Array<{ answered: number; received: number; dropped: number }> = [];
-const failures: string[] = [];
+/** What an Istio sidecar sends when its trace is not sampled: ids, and the decision not to record. */
+const UNSAMPLED_B3 = {
+  [X_B3_TRACE_ID]: '463ac35c9f6413ad48485a3953bb6124',
+  [X_B3_SPAN_ID]: 'a2fb4a1d1a96d312',
+  [X_B3_SAMPLED]: '0',
+};
+
+interface Variant {
+  readonly name: string;
+  readonly label: string;
+  readonly server: ServerId;
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  /** What the server's `traceresponse` header must show, as a check that the variant is what it claims. */
+  readonly expect: 'no traceresponse' | 'sampled' | 'not sampled';
+}
+
+const VARIANTS: readonly Variant[] = [
+  { name: 'bare', label: 'bare Fastify hello-world', server: 'bare', path: '/', expect: 'no traceresponse' },
+  { name: 'off', label: 'backend, tracing off', server: 'off', path: '/', expect: 'no traceresponse' },
+  { name: 'on', label: 'backend, tracing on (100%, exporting)', server: 'on', path: '/', expect: 'sampled' },
+  {
+    name: 'off-unsampled',
+    label: 'backend, tracing off, b3 sampled=0 in',
+    server: 'off',
+    path: '/',
+    headers: UNSAMPLED_B3,
+    expect: 'no traceresponse',
+  },
+  {
+    name: 'on-unsampled',
+    label: 'backend, tracing on, b3 sampled=0 in',
+    server: 'on-unsampled',
+    path: '/',
+    headers: UNSAMPLED_B3,
+    expect: 'not sampled',
+  },
+  {
+    name: 'off-json',
+    label: 'backend, tracing off, JSON echo',
+    server: 'off',
+    path: '/?format=json',
+    expect: 'no traceresponse',
+  },
+  { name: 'on-json', label: 'backend, tracing on, JSON echo', server: 'on', path: '/?format=json', expect: 'sampled' },
+];
+
+// --- running ---------------------------------------------------------------------
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function fmt(value: number, digits = 0): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+function fmt(value: number | undefined, digits = 0): string {
+  return value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 }
 
-async function measureServer(name: ServerName, round: number): Promise<void> {
-  const sink = name === 'on' ? await startSink() : undefined;
-  const server = await startServer(name, sink?.url);
-  let answered = 0;
+const cpuCount = availableParallelism();
+const pinned = flags.pin && cpuCount >= 2 && canPin([0, 1]) && pinSelf(1);
+const SERVER_CPU = pinned ? 0 : undefined;
+const LOAD_CPU = pinned ? 1 : undefined;
+const perf = probePerf();
+
+interface RunningServer {
+  readonly origin: string;
+  readonly pid: number | undefined;
+  readonly sink: ZipkinSink | undefined;
+  readonly stop: () => Promise<void>;
+  /** Requests answered so far (all runs, warm-up and checks included), for the span account. */
+  answered: number;
+}
+
+async function startServer(id: ServerId): Promise<RunningServer> {
+  const kind = SERVERS[id];
+  const sink = kind === 'backend-on' ? await startSink(LOAD_CPU) : undefined;
+  const port = await freePort();
+  const child = spawnServer(kind, {
+    port,
+    logLevel: settings.logLevel,
+    zipkinUrl: sink?.url,
+    source: settings.source,
+    cpu: SERVER_CPU,
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    if (stderr.length < 100_000) stderr += chunk;
+  });
   try {
-    const warm = await load(`${server.origin}/`, settings.warmup);
-    answered += warm.answered;
-    for (const test of CASES[name]) {
-      // JSON and rate runs get a short warm-up of their own path too.
-      if (test.path !== '/' && !test.rate) answered += (await load(server.origin + test.path, 1)).answered;
-      const rate = test.rate ? settings.rate : undefined;
-      const result = await load(server.origin + test.path, settings.duration, rate, server.child.pid);
-      answered += result.answered;
-      if (result.failures > 0) failures.push(`${test.name} round ${round}: ${result.failures} errors/non-2xx`);
-      results.set(test.name, [...(results.get(test.name) ?? []), result]);
-      log(
-        `  round ${round} ${test.name.padEnd(8)} ${fmt(result.rps).padStart(6)} req/s  ` +
-          `p50 ${fmt(result.p50, 2)} ms  p99 ${fmt(result.p99, 2)} ms  server CPU ${fmt(result.cpuUs, 1)} µs/req`,
-      );
-    }
-  } finally {
-    // SIGTERM makes the backend flush its queued spans before it exits.
-    await stop(server.child);
+    await waitForPort(port, child);
+  } catch (error) {
+    await stop(child);
+    throw new Error(`${id} server: ${(error as Error).message}\n${stderr.slice(-2000)}`);
   }
-  if (sink) {
-    const received = await sink.count();
-    await sink.close();
-    const dropped = [...server.stderr().matchAll(/Dropped (\d+) spans/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-    spanAccounts.push({ answered, received, dropped });
-    log(`  round ${round} spans    ${received} received for ${answered} requests answered, ${dropped} dropped`);
-  }
+  return { origin: `http://127.0.0.1:${port}`, pid: child.pid, sink, stop: () => stop(child), answered: 0 };
 }
 
-// --- run -----------------------------------------------------------------------
+/** Sends one request as the variant does and checks its `traceresponse`; returns a problem, or undefined. */
+async function checkVariant(variant: Variant, server: RunningServer): Promise<string | undefined> {
+  const response = await fetch(server.origin + variant.path, { headers: variant.headers ?? {} });
+  await response.arrayBuffer();
+  server.answered++;
+  const traceresponse = response.headers.get('traceresponse');
+  const flags = traceresponse?.split('-')[3];
+  const seen = traceresponse === null ? 'no traceresponse' : flags === '01' ? 'sampled' : 'not sampled';
+  if (response.status !== 200) return `${variant.name}: status ${response.status}`;
+  if (seen !== variant.expect) return `${variant.name}: expected ${variant.expect}, got ${traceresponse}`;
+  return undefined;
+}
+
+interface RunResult {
+  readonly rps: number;
+  readonly answered: number;
+  readonly failures: number;
+  /** Server CPU per answered request, µs (NaN without /proc). */
+  readonly cpuUs: number;
+  /** Server CPU seconds per second of load: near 1.0 means the server, not the load generator, was the limit. */
+  readonly busy: number;
+  /** Seconds the server waited for a CPU per second of load: other processes' share of its core. */
+  readonly waited: number;
+  /** Instructions per request (undefined without hardware counters). */
+  readonly instructions: number | undefined;
+}
+
+const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+async function measure(variant: Variant, server: RunningServer, duration: number): Promise<RunResult> {
+  const counter: PerfCounter | undefined =
+    perf.available && server.pid !== undefined ? countInstructions(server.pid) : undefined;
+  const cpuBefore = cpuSeconds(server.pid);
+  const waitBefore = waitSeconds(server.pid);
+  const load = await runLoad({
+    url: server.origin + variant.path,
+    connections: settings.connections,
+    duration,
+    headers: variant.headers,
+  });
+  // Requests in flight at the end, and the batch export of the run's last spans, land in the settle time.
+  await sleep(settings.settle);
+  const cpuAfter = cpuSeconds(server.pid);
+  const waitAfter = waitSeconds(server.pid);
+  const instructions = await counter?.stop();
+  server.answered += load.answered;
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : cpuAfter - cpuBefore;
+  return {
+    rps: load.answered / load.seconds,
+    answered: load.answered,
+    failures: load.failures,
+    cpuUs: (cpu * 1e6) / load.answered,
+    busy: cpu / load.seconds,
+    waited: waitBefore === undefined || waitAfter === undefined ? Number.NaN : (waitAfter - waitBefore) / load.seconds,
+    instructions: instructions === undefined ? undefined : instructions / load.answered,
+  };
+}
 
 const machine = {
-  cpus: availableParallelism(),
-  cpuModel: cpus()[0]?.model ?? 'unknown',
+  cpus: cpuCount,
+  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version,
 };
+const runSeconds = settings.duration + settings.settle;
+const estimate = Math.round(VARIANTS.length * (settings.warmup + runSeconds * settings.rounds) + 15);
+const loadBefore = loadavg()[0] ?? Number.NaN;
 log(
-  `meshtrace bench: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}; ` +
-    `${settings.connections} connections, ${settings.duration} s per run after ${settings.warmup} s warm-up, ` +
-    `${settings.rounds} round(s), fixed rate ${settings.rate} req/s, LOG_LEVEL=${settings.logLevel}, ` +
-    `backend from ${settings.source ? 'src' : 'dist'}`,
+  `meshtrace bench: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
+    `load average ${fmt(loadBefore, 2)}\n` +
+    `${settings.rounds} rounds × ${VARIANTS.length} variants × ${settings.duration} s (+${settings.settle} s settle), ` +
+    `${settings.connections} connections, ${settings.warmup} s warm-up per variant, LOG_LEVEL=${settings.logLevel}, ` +
+    `backend from ${settings.source ? 'src' : 'dist'}; about ${Math.ceil(estimate / 60)} min\n` +
+    (pinned
+      ? 'pinned: servers on CPU 0, load generator and Zipkin sinks on CPU 1\n'
+      : `not pinned (${flags.pin ? 'taskset unavailable or fewer than 2 CPUs' : '--no-pin'})\n`) +
+    `instruction counts: ${perf.available ? 'perf stat' : `not available: ${perf.reason}`}`,
 );
 
-const order: ServerName[] = ['bare', 'off', 'on'];
+const servers = new Map<ServerId, RunningServer>();
+for (const id of Object.keys(SERVERS) as ServerId[]) servers.set(id, await startServer(id));
+const serverOf = (variant: Variant) => servers.get(variant.server) as RunningServer;
+
+const problems: string[] = [];
+for (const variant of VARIANTS) {
+  const problem = await checkVariant(variant, serverOf(variant));
+  if (problem) problems.push(problem);
+}
+for (const problem of problems) log(`  check failed: ${problem}`);
+
+log(`warm-up: ${settings.warmup} s per variant`);
+for (const variant of VARIANTS) {
+  const server = serverOf(variant);
+  server.answered += (
+    await runLoad({
+      url: server.origin + variant.path,
+      connections: settings.connections,
+      duration: settings.warmup,
+      headers: variant.headers,
+    })
+  ).answered;
+}
+
+const results = new Map<string, RunResult[]>(VARIANTS.map((v) => [v.name, []]));
 for (let round = 1; round <= settings.rounds; round++) {
-  // Alternate the order so slow drift (other load, thermal) does not favour one server.
-  const servers = round % 2 === 1 ? order : [...order].reverse();
-  for (const name of servers) await measureServer(name, round);
+  // A B C … then … C B A: drift over a round weighs on every variant alike.
+  const order = round % 2 === 1 ? VARIANTS : [...VARIANTS].reverse();
+  const cells: string[] = [];
+  for (const variant of order) {
+    const result = await measure(variant, serverOf(variant), settings.duration);
+    results.get(variant.name)?.push(result);
+    if (result.failures > 0) problems.push(`round ${round} ${variant.name}: ${result.failures} errors or non-2xx`);
+    cells.push(`${variant.name} ${fmt(result.rps)}/s ${fmt(result.cpuUs, 1)}µs`);
+  }
+  log(`round ${String(round).padStart(2)}: ${cells.join('  ')}`);
 }
 
-function mean(name: CaseName, pick: (r: LoadResult) => number): number {
-  const values = (results.get(name) ?? []).map(pick);
-  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+const spans: Array<{ server: ServerId; received: number; answered: number }> = [];
+for (const [id, server] of servers) {
+  // SIGTERM: the backend flushes its queued spans before it exits.
+  await server.stop();
+  if (server.sink) {
+    spans.push({ server: id, received: await server.sink.count(), answered: server.answered });
+    await server.sink.close();
+  }
+}
+const loadAfter = loadavg()[0] ?? Number.NaN;
+
+// --- report ----------------------------------------------------------------------
+
+const pick = (name: string, field: (r: RunResult) => number | undefined) =>
+  (results.get(name) ?? []).map((r) => field(r) ?? Number.NaN);
+
+function range(s: Summary, digits: number): string {
+  return `${fmt(s.min, digits)}–${fmt(s.max, digits)}`;
 }
 
-function spread(name: CaseName): string {
-  const values = (results.get(name) ?? []).map((r) => r.rps);
-  if (values.length < 2) return '';
-  return `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`;
+function interval(s: Summary, digits: number): string {
+  return s.ci ? `${fmt(s.ci[0], digits)}–${fmt(s.ci[1], digits)}` : 'n/a (< 6 rounds)';
 }
 
-const rows: Array<[CaseName, string]> = [
-  ['bare', 'bare Fastify hello-world'],
-  ['off', 'backend, tracing off, text'],
-  ['on', 'backend, tracing on (100%, exporting), text'],
-  ['off-json', 'backend, tracing off, JSON echo'],
-  ['on-json', 'backend, tracing on, JSON echo'],
-  ['off-rate', `backend, tracing off, ${settings.rate} req/s`],
-  ['on-rate', `backend, tracing on, ${settings.rate} req/s`],
-];
+const variantRows = VARIANTS.map((variant) => {
+  const rps = summarize(pick(variant.name, (r) => r.rps));
+  const cpu = summarize(pick(variant.name, (r) => r.cpuUs));
+  const busy = summarize(pick(variant.name, (r) => r.busy));
+  const waited = summarize(pick(variant.name, (r) => r.waited));
+  const instructions = summarize(pick(variant.name, (r) => r.instructions));
+  return (
+    `| ${variant.label} | ${fmt(rps.median)} | ${fmt(rps.q1)}–${fmt(rps.q3)} | ${fmt(cpu.median, 1)} | ` +
+    `${fmt(cpu.q1, 1)}–${fmt(cpu.q3, 1)} | ${fmt(busy.median * 100)}% | ${fmt(waited.median * 100)}% | ` +
+    `${perf.available ? fmt(instructions.median / 1000, 1) : 'n/a'} |`
+  );
+});
 
-const table = [
-  '| case | requests/s (mean) | range over rounds | p50 ms | p99 ms | server CPU µs/request |',
-  '|---|---:|---:|---:|---:|---:|',
-  ...rows.map(
-    ([name, label]) =>
-      `| ${label} | ${fmt(mean(name, (r) => r.rps))} | ${spread(name)} | ` +
-      `${fmt(
-        mean(name, (r) => r.p50),
-        2,
-      )} | ${fmt(
-        mean(name, (r) => r.p99),
-        2,
-      )} | ${fmt(
-        mean(name, (r) => r.cpuUs),
-        1,
-      )} |`,
+interface Comparison {
+  readonly label: string;
+  readonly a: string;
+  readonly b: string;
+}
+
+/** Pairs a with b round by round: requests/s ratio a/b, CPU µs a−b, and the CPU ratio b/a. */
+function compare({ a, b }: Comparison) {
+  return {
+    rpsRatio: summarize(
+      paired(
+        pick(a, (r) => r.rps),
+        pick(b, (r) => r.rps),
+        (x, y) => x / y,
+      ),
+    ),
+    addedUs: summarize(
+      paired(
+        pick(a, (r) => r.cpuUs),
+        pick(b, (r) => r.cpuUs),
+        (x, y) => x - y,
+      ),
+    ),
+    cpuRatio: summarize(
+      paired(
+        pick(a, (r) => r.cpuUs),
+        pick(b, (r) => r.cpuUs),
+        (x, y) => y / x,
+      ),
+    ),
+  };
+}
+
+const COMPARISONS = {
+  offBare: { label: 'tracing off / bare', a: 'off', b: 'bare' },
+  onOff: { label: 'tracing on / off', a: 'on', b: 'off' },
+  unsampled: { label: 'on, b3 unsampled / off, same headers', a: 'on-unsampled', b: 'off-unsampled' },
+  jsonOff: { label: 'JSON echo off / text off', a: 'off-json', b: 'off' },
+  jsonOnBare: { label: 'JSON echo on / bare', a: 'on-json', b: 'bare' },
+} satisfies Record<string, Comparison>;
+
+const compared = Object.fromEntries(
+  Object.entries(COMPARISONS).map(([key, comparison]) => [key, compare(comparison)]),
+) as Record<keyof typeof COMPARISONS, ReturnType<typeof compare>>;
+
+const comparisonRows = (Object.keys(COMPARISONS) as Array<keyof typeof COMPARISONS>).map((key) => {
+  const { rpsRatio, addedUs, cpuRatio } = compared[key];
+  return (
+    `| ${COMPARISONS[key].label} | ${fmt(rpsRatio.median, 3)} | ${interval(rpsRatio, 3)} | ${range(rpsRatio, 3)} | ` +
+    `${fmt(addedUs.median, 1)} | ${interval(addedUs, 1)} | ${fmt(cpuRatio.median, 3)} |`
+  );
+});
+
+function goalRow(label: string, summary: Summary, goal: number, atLeast: boolean, digits: number, note = ''): string {
+  const { verdict: outcome, straddles } = verdict(summary, goal, atLeast);
+  const caveat = straddles ? ' (its 95% interval straddles the goal)' : '';
+  return `| ${label} | ${fmt(summary.median, digits)} | ${interval(summary, digits)} | **${outcome}**${caveat}${note} |`;
+}
+
+const aim = verdict(compared.onOff.rpsRatio, 0.8, true).verdict;
+const goalRows = [
+  goalRow(
+    'tracing on ≥ 0.70 × off, requests/s',
+    compared.onOff.rpsRatio,
+    0.7,
+    true,
+    3,
+    `; aim 0.80: ${aim === 'met' ? 'met' : 'not yet'}`,
+  ),
+  goalRow('b3 unsampled request: ≤ 5 µs CPU more than off', compared.unsampled.addedUs, 5, false, 1),
+  goalRow(
+    'JSON echo with tracing on ≥ 0.60 × bare hello-world, requests/s',
+    compared.jsonOnBare.rpsRatio,
+    0.6,
+    true,
+    3,
   ),
 ];
 
-const rps = (name: CaseName) => mean(name, (r) => r.rps);
-const ratios = {
-  onOverOff: rps('on') / rps('off'),
-  offOverBare: rps('off') / rps('bare'),
-  jsonOnOverBare: rps('on-json') / rps('bare'),
-  addedP99Ms: mean('on-rate', (r) => r.p99) - mean('off-rate', (r) => r.p99),
-};
-const goals = [
-  ['tracing on / tracing off', fmt(ratios.onOverOff, 2), '>= 0.80', ratios.onOverOff >= 0.8],
-  ['tracing off / bare Fastify', fmt(ratios.offOverBare, 2), '>= 0.90', ratios.offOverBare >= 0.9],
-  ['JSON echo, tracing on / bare Fastify', fmt(ratios.jsonOnOverBare, 2), '>= 0.50', ratios.jsonOnOverBare >= 0.5],
-  [`added p99 at ${settings.rate} req/s`, `${fmt(ratios.addedP99Ms, 2)} ms`, '<= 1 ms', ratios.addedP99Ms <= 1],
-] as const;
+/** Half the width of the on/off interval, relative to its median: the smallest change this run can resolve. */
+const resolution = (() => {
+  const { ci, median } = compared.onOff.rpsRatio;
+  return ci ? ((ci[1] - ci[0]) / 2 / median) * 100 : Number.NaN;
+})();
+const cpuResolution = (() => {
+  const { ci, median } = compared.onOff.cpuRatio;
+  return ci ? ((ci[1] - ci[0]) / 2 / median) * 100 : Number.NaN;
+})();
 
-const spanLines = spanAccounts.map(
-  ({ answered, received, dropped }, i) =>
-    `- tracing-on server ${i + 1}: ${received} spans received for ${answered} requests answered ` +
-    `(${fmt((100 * received) / answered, 1)}%), ${dropped} reported dropped by the batch processor`,
+/** Above this share of run-queue wait, other load visibly distorts even CPU per request. */
+const NOISY_WAIT = 0.1;
+const waitedMedian = summarize(VARIANTS.flatMap((v) => pick(v.name, (r) => r.waited))).median;
+
+const spanLines = spans.map(({ server, received, answered }) =>
+  server === 'on-unsampled'
+    ? `- ${server}: ${received} spans received for ${answered} requests answered (0 expected: nothing is sampled)`
+    : `- ${server}: ${received} spans received for ${answered} requests answered (${fmt((100 * received) / answered, 2)}%)`,
 );
 
 process.stdout.write(
   [
     '',
-    table.join('\n'),
+    `Per variant, median over ${settings.rounds} rounds (IQR = quartiles):`,
     '',
-    '| ratio | value | goal | met |',
+    '| variant | req/s | req/s IQR | server CPU µs/req | CPU IQR | server busy | server waited | k instructions/req |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...variantRows,
+    '',
+    'busy: server CPU seconds per second of load (near 100%: the server was the bottleneck).',
+    'waited: time the server was ready to run but other processes held its CPU, per second of load (the noise).',
+    '',
+    'Paired within each round, then the median over rounds (CI: distribution-free 95% interval of the median):',
+    '',
+    '| comparison | req/s ratio | 95% CI | min–max | CPU µs/req added | 95% CI | CPU ratio (b/a) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...comparisonRows,
+    '',
+    '| goal | median | 95% CI | |',
     '|---|---:|---:|---|',
-    ...goals.map(([label, value, goal, met]) => `| ${label} | ${value} | ${goal} | ${met ? 'yes' : 'no'} |`),
+    ...goalRows,
     '',
-    `Server CPU per request (steadier than requests/s on a shared machine): tracing off / on = ${fmt(
-      mean('off', (r) => r.cpuUs) / mean('on', (r) => r.cpuUs),
-      2,
-    )}, bare / tracing off = ${fmt(mean('bare', (r) => r.cpuUs) / mean('off', (r) => r.cpuUs), 2)}, ` +
-      `bare / JSON echo with tracing on = ${fmt(mean('bare', (r) => r.cpuUs) / mean('on-json', (r) => r.cpuUs), 2)}.`,
+    `Resolution: the on/off requests/s ratio is known to ±${fmt(resolution, 1)}% in this run, ` +
+      `the on/off CPU ratio to ±${fmt(cpuResolution, 1)}% (half the 95% interval).`,
+    ...(waitedMedian > NOISY_WAIT
+      ? [
+          `Noise: the servers waited for their CPU ${fmt(waitedMedian * 100)}% of the time (median over all runs): ` +
+            'other processes shared their core, and CPU per request rises with that too (caches, fewer requests per ' +
+            'event-loop turn). Compare within this run only, and rerun on a quieter machine to resolve 5%.',
+        ]
+      : []),
+    `Instruction counts: ${perf.available ? 'from perf stat (column above)' : `not available: ${perf.reason}.`}`,
+    `Pinning: ${pinned ? 'servers on CPU 0, load generator and sinks on CPU 1' : 'none'}. ` +
+      `Load average (1 min) ${fmt(loadBefore, 2)} before, ${fmt(loadAfter, 2)} after.`,
     '',
     'Spans (requests in flight when a run stops are answered after it, so received can exceed answered by up to the connection count):',
     ...spanLines,
-    ...(failures.length > 0 ? ['', 'Errors:', ...failures.map((f) => `- ${f}`)] : []),
+    ...(problems.length > 0 ? ['', 'Problems:', ...problems.map((p) => `- ${p}`)] : []),
     '',
   ].join('\n'),
 );
 
 if (flags.json) {
+  const { writeFileSync } = await import('node:fs');
   writeFileSync(
     flags.json,
-    `${JSON.stringify({ machine, settings, results: Object.fromEntries(results), ratios, spans: spanAccounts }, null, 2)}\n`,
+    `${JSON.stringify({ machine, settings, pinned, perf, results: Object.fromEntries(results), compared, spans }, null, 2)}\n`,
   );
 }

@@ -2,8 +2,10 @@
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`): the functions with the
  * most self time, and self time per package, so a benchmark gap can be pinned
  * on code, plus the total (self and callees) time of functions whose name
- * matches a pattern, to price one feature's whole path.
- * Usage: `node scripts/cpuprofile-top.ts FILE.cpuprofile [top=25] [name-regex]`.
+ * matches a pattern, to price one feature's whole path. With a fourth
+ * argument, the call tree under the functions of that exact name, merged over
+ * every place they are called from, to see what a hook's time is made of.
+ * Usage: `node scripts/cpuprofile-top.ts FILE.cpuprofile [top=25] [name-regex] [tree-root-name]`.
  */
 import { readFileSync } from 'node:fs';
 
@@ -23,7 +25,7 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-const [file, topArg, pattern] = process.argv.slice(2);
+const [file, topArg, pattern, treeRoot] = process.argv.slice(2);
 if (!file) {
   process.stderr.write('usage: node scripts/cpuprofile-top.ts FILE.cpuprofile [top]\n');
   process.exit(1);
@@ -94,3 +96,53 @@ process.stdout.write(`${file}: ${(total / 1e6).toFixed(2)} s sampled\n`);
 print('self time by function', byFunction, top);
 print('self time by package', byOwner, 15);
 if (pattern) print(`total time of functions matching /${pattern}/`, inclusive(new RegExp(pattern)), top);
+
+/** Inclusive time per node id (self plus every descendant). */
+function inclusiveById(): Map<number, number> {
+  const totals = new Map<number, number>();
+  const visit = (id: number): number => {
+    const node = byId.get(id);
+    let sum = selfMicros.get(id) ?? 0;
+    for (const child of node?.children ?? []) sum += visit(child);
+    totals.set(id, sum);
+    return sum;
+  };
+  const children = new Set(profile.nodes.flatMap((node) => node.children ?? []));
+  for (const node of profile.nodes) if (!children.has(node.id)) visit(node.id);
+  return totals;
+}
+
+/** Prints the merged call tree under every node named `name`, callees above 0.1% of the root, to `depth` levels. */
+function printTree(name: string, depth = 4): void {
+  const totals = inclusiveById();
+  const label = (id: number) => {
+    const frame = byId.get(id)?.callFrame;
+    const short = (frame?.url ?? '')
+      .replace(/^.*\/node_modules\//, '')
+      .replace(/^file:\/\/.*\/(packages|services)\//, '$1/');
+    return `${frame?.functionName || '(anonymous)'}${short ? `  ${short}:${(frame?.lineNumber ?? 0) + 1}` : ''}`;
+  };
+  // Merge same-labelled nodes level by level, so each callee shows once however many paths reach it.
+  const roots = profile.nodes.filter((node) => node.callFrame.functionName === name).map((node) => node.id);
+  const rootTotal = roots.reduce((sum, id) => sum + (totals.get(id) ?? 0), 0);
+  process.stdout.write(`\ncall tree under ${name} (${(rootTotal / 1000).toFixed(0)} ms in total)\n`);
+  const walk = (ids: number[], level: number) => {
+    const groups = new Map<string, number[]>();
+    for (const id of ids)
+      for (const child of byId.get(id)?.children ?? []) {
+        const key = label(child);
+        groups.set(key, [...(groups.get(key) ?? []), child]);
+      }
+    const sorted = [...groups]
+      .map(([key, members]) => [key, members, members.reduce((sum, id) => sum + (totals.get(id) ?? 0), 0)] as const)
+      .sort((a, b) => b[2] - a[2]);
+    for (const [key, members, micros] of sorted) {
+      if (micros < rootTotal / 1000) continue;
+      process.stdout.write(`${'  '.repeat(level)}${(micros / 1000).toFixed(0).padStart(6)} ms  ${key}\n`);
+      if (level < depth) walk(members, level + 1);
+    }
+  };
+  walk(roots, 1);
+}
+
+if (treeRoot) printTree(treeRoot);
