@@ -8,15 +8,56 @@ import {
   type SamplingResult,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
-import { SAMPLING_DEFERRED } from './propagation.ts';
-import type { TracingSettings } from './settings.ts';
+import { b3SamplingOf } from './propagation.ts';
+
+/** The OTEL_TRACES_SAMPLER values. */
+export type SamplerName =
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio'
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio';
 
 const NOT_SAMPLED: SamplingResult = { decision: SamplingDecision.NOT_RECORD };
+const SAMPLED: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
 
 /**
- * For a remote parent that is "not sampled": honour it (an explicit
- * `x-b3-sampled: 0` means no spans), unless the sender deferred the decision,
- * in which case decide as for a new trace, the way Envoy does.
+ * For a new trace: a B3 sampling state that arrived without ids ("b3: 0",
+ * "X-B3-Flags: 1") is the caller's decision, and it is followed; without one,
+ * the configured root sampler decides.
+ */
+class B3StateRootSampler implements Sampler {
+  readonly #root: Sampler;
+
+  constructor(root: Sampler) {
+    this.#root = root;
+  }
+
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
+    const state = b3SamplingOf(context);
+    if (state === 'deny') return NOT_SAMPLED;
+    // "Debug is an emphasized accept decision that implies accept."
+    if (state === 'accept' || state === 'debug') return SAMPLED;
+    return this.#root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+  }
+
+  toString(): string {
+    return `B3StateRootSampler{${this.#root.toString()}}`;
+  }
+}
+
+/**
+ * For a remote parent that is "not sampled": honour it (`x-b3-sampled: 0`
+ * means no spans), unless B3 deferred the decision ("Absent means defer the
+ * decision to the receiver of this header"): then decide as for a new trace.
  */
 class DeferredDecisionSampler implements Sampler {
   readonly #root: Sampler;
@@ -33,7 +74,7 @@ class DeferredDecisionSampler implements Sampler {
     attributes: Attributes,
     links: Link[],
   ): SamplingResult {
-    if (context.getValue(SAMPLING_DEFERRED) !== true) return NOT_SAMPLED;
+    if (b3SamplingOf(context) !== 'defer') return NOT_SAMPLED;
     return this.#root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
   }
 
@@ -43,11 +84,14 @@ class DeferredDecisionSampler implements Sampler {
 }
 
 function parentBased(root: Sampler): Sampler {
-  return new ParentBasedSampler({ root, remoteParentNotSampled: new DeferredDecisionSampler(root) });
+  return new ParentBasedSampler({
+    root: new B3StateRootSampler(root),
+    remoteParentNotSampled: new DeferredDecisionSampler(root),
+  });
 }
 
 /** The sampler named by OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG. */
-export function createSampler(settings: Pick<TracingSettings, 'sampler' | 'samplerArg'>): Sampler {
+export function createSampler(settings: { readonly sampler: SamplerName; readonly samplerArg: number }): Sampler {
   switch (settings.sampler) {
     case 'always_on':
       return new AlwaysOnSampler();
