@@ -75,7 +75,11 @@ function readSingle(value: string): B3Context | undefined {
   const match = SINGLE.exec(value);
   if (!match || !validIds(match[1], match[2])) return undefined;
   // "Defer is absence of the sampling field."
-  return { traceId: to128(match[1] as string), spanId: match[2] as string, sampling: SINGLE_STATES[match[3] ?? ''] ?? 'defer' };
+  return {
+    traceId: to128(match[1] as string),
+    spanId: match[2] as string,
+    sampling: SINGLE_STATES[match[3] ?? ''] ?? 'defer',
+  };
 }
 
 function readMulti(carrier: unknown, getter: TextMapGetter): B3Context | undefined {

@@ -63,6 +63,14 @@ export class ExportCounters {
  */
 export const SPAN_EXPORT_COUNTERS = [
   { name: 'spans_exported_total', help: 'Spans the collector accepted.', read: (s: ExportStats) => s.exported },
-  { name: 'spans_export_failed_total', help: 'Spans lost to failed or timed-out exports.', read: (s: ExportStats) => s.failed },
-  { name: 'spans_dropped_total', help: 'Spans dropped because the export queue was full.', read: (s: ExportStats) => s.dropped },
+  {
+    name: 'spans_export_failed_total',
+    help: 'Spans lost to failed or timed-out exports.',
+    read: (s: ExportStats) => s.failed,
+  },
+  {
+    name: 'spans_dropped_total',
+    help: 'Spans dropped because the export queue was full.',
+    read: (s: ExportStats) => s.dropped,
+  },
 ] as const;

@@ -1,6 +1,12 @@
 export { type B3Context, type B3Sampling, readB3 } from './b3.ts';
 export * from './constants.ts';
-export { describeInvalidSetting, type InvalidSetting, InvalidSettingsError, SpanExportError, TracingError } from './errors.ts';
+export {
+  describeInvalidSetting,
+  type InvalidSetting,
+  InvalidSettingsError,
+  SpanExportError,
+  TracingError,
+} from './errors.ts';
 export { type ExportStats, SPAN_EXPORT_COUNTERS } from './export-stats.ts';
 export { type RequestTrace, type TracingPluginOptions, tracing } from './fastify-tracing.ts';
 export { pickForwardedHeaders } from './forwarded-headers.ts';

@@ -58,7 +58,8 @@ function continueFrom(context: Context, w3c: SpanContext | undefined, b3: B3Cont
   }
   // A sampling state without ids ("b3: 0"): the decision is B3's, so it wins over the
   // traceparent flags, but the ids can only come from traceparent, if one arrived.
-  if (w3c) return trace.setSpanContext(withState, { ...w3c, traceFlags: (w3c.traceFlags & ~TraceFlags.SAMPLED) | sampledBit });
+  if (w3c)
+    return trace.setSpanContext(withState, { ...w3c, traceFlags: (w3c.traceFlags & ~TraceFlags.SAMPLED) | sampledBit });
   // No ids at all: the sampler starts a new trace and follows the state (sampler.ts).
   return withState;
 }

@@ -11,6 +11,8 @@ import { loadTracingSettings } from './settings.ts';
 try {
   startTracing(loadTracingSettings(process.env, process.argv[1]));
 } catch (error) {
-  process.stderr.write(`${error instanceof TracingError ? error.message : `tracing start-up failed: ${String(error)}`}\n`);
+  process.stderr.write(
+    `${error instanceof TracingError ? error.message : `tracing start-up failed: ${String(error)}`}\n`,
+  );
   process.exit(1);
 }

@@ -116,7 +116,10 @@ export function mainPackageIdentity(mainScript: string | undefined): IdentityDef
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
       if (typeof pkg.name === 'string')
-        return { name: pkg.name.replace(/^@[^/]+\//, ''), version: typeof pkg.version === 'string' ? pkg.version : '0.0.0' };
+        return {
+          name: pkg.name.replace(/^@[^/]+\//, ''),
+          version: typeof pkg.version === 'string' ? pkg.version : '0.0.0',
+        };
     } catch {
       // no package.json here: keep walking up
     }

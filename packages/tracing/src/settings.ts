@@ -49,7 +49,7 @@ export const tracingSchema = {
     type: 'enum-list',
     values: ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'],
     default: DEFAULT_PROPAGATORS,
-    description: 'Header formats read and written. B3 is always consulted last on extract, so it wins.',
+    description: 'Header formats written; any B3 entry reads both B3 encodings. B3 wins over `traceparent` on extract.',
   },
   batchDelayMs: {
     env: 'OTEL_BSP_SCHEDULE_DELAY',
@@ -116,6 +116,9 @@ export function loadTracingSettings(env: Environment, mainScript?: string): Trac
   const { settings, invalid } = readSettings(tracingSchema, env);
   if (invalid.length > 0) throw new InvalidSettingsError(invalid);
   const { serviceName, serviceVersion, resourceAttributes, ...rest } = settings;
-  const identity = resolveIdentity({ serviceName, serviceVersion, resourceAttributes }, mainPackageIdentity(mainScript));
+  const identity = resolveIdentity(
+    { serviceName, serviceVersion, resourceAttributes },
+    mainPackageIdentity(mainScript),
+  );
   return Object.freeze({ ...rest, identity });
 }

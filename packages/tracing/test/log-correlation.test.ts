@@ -31,7 +31,11 @@ describe('traceLogFields (the pino mixin)', () => {
     const span = trace.getTracer('test').startSpan('tick');
     context.with(trace.setSpan(context.active(), span), () => {
       const first = traceLogFields();
-      expect(first).toEqual({ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId, trace_flags: '01' });
+      expect(first).toEqual({
+        trace_id: span.spanContext().traceId,
+        span_id: span.spanContext().spanId,
+        trace_flags: '01',
+      });
       expect(traceLogFields()).not.toBe(first);
     });
     span.end();

@@ -52,7 +52,12 @@ const continued = (traceId: string, parent = SPAN) => ({ traceId, parent });
 
 const ROWS: readonly Row[] = [
   // --- Sampling state without ids ----------------------------------------------------------------
-  { spec: 'A deny decision may omit identifiers and look like this: b3: 0', headers: { b3: '0' }, trace: 'new', ...DENY },
+  {
+    spec: 'A deny decision may omit identifiers and look like this: b3: 0',
+    headers: { b3: '0' },
+    trace: 'new',
+    ...DENY,
+  },
   {
     spec: 'It is also valid to send sampling state independently, such as a deny decision (X-B3-Sampled: 0)',
     headers: { 'x-b3-sampled': '0' },
@@ -148,7 +153,7 @@ const ROWS: readonly Row[] = [
   },
   // --- B3 next to traceparent -----------------------------------------------------------------------
   {
-    spec: 'b3: 0 with a sampled traceparent: the decision is B3\'s; the ids can only be traceparent\'s',
+    spec: "b3: 0 with a sampled traceparent: the decision is B3's; the ids can only be traceparent's",
     headers: { b3: '0', traceparent: `00-${W3C_TRACE}-${W3C_SPAN}-01` },
     trace: continued(W3C_TRACE, W3C_SPAN),
     ...DENY,

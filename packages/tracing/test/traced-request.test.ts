@@ -82,9 +82,9 @@ describe('tracedRequest', () => {
   });
 
   it.each([
-    ['connection', () => 'http://127.0.0.1:1/'],
-    ['timeout', () => silentUrl],
-    ['invalid-url', () => 'not a url'],
+    ['connection', (): string => 'http://127.0.0.1:1/'],
+    ['timeout', (): string => silentUrl],
+    ['invalid-url', (): string => 'not a url'],
   ] as const)('never throws: a %s failure comes back as a value and marks the span', async (failure, target) => {
     const answer = await tracedRequest(target(), { timeoutMs: 200 });
     expect(answer).toMatchObject({ ok: false, failure });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fastifyOptions, health, type Logger, metrics, counterFrom } from '@meshtrace/service-kit';
+import { counterFrom, fastifyOptions, health, type Logger, metrics } from '@meshtrace/service-kit';
 import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';

@@ -1,4 +1,4 @@
-import { fastifyOptions, health, type Logger, metrics, counterFrom } from '@meshtrace/service-kit';
+import { counterFrom, fastifyOptions, health, type Logger, metrics } from '@meshtrace/service-kit';
 import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, tracedRequest, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
