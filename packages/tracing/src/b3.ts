@@ -29,6 +29,7 @@ const ALL_ZEROS = /^0+$/;
 
 /** `1` accept, `0` deny, `d` debug: the single header's sampling state. */
 const SINGLE_STATES: Readonly<Record<string, B3Sampling>> = { '1': 'accept', '0': 'deny', d: 'debug' };
+const SINGLE_STATE_OF = { accept: '1', deny: '0', debug: 'd' } as const;
 /**
  * `X-B3-Sampled`. "While you shouldn't encode X-B3-Sampled as true or false, a
  * lenient implementation may accept them." This one does, as OpenTelemetry does.
@@ -110,30 +111,27 @@ export function readB3(carrier: unknown, getter: TextMapGetter): B3Context | und
   return readMulti(carrier, getter);
 }
 
-/** The multi-header form, which Envoy's zipkin tracer reads. The parent span id is Envoy's to set. */
-export function writeB3Multi(
-  traceId: string,
-  spanId: string,
-  sampled: boolean,
-  debug: boolean,
-  carrier: unknown,
-  setter: TextMapSetter,
-): void {
-  setter.set(carrier, X_B3_TRACE_ID, traceId);
-  setter.set(carrier, X_B3_SPAN_ID, spanId);
-  // "Debug implies an accept decision, so don't also send the X-B3-Sampled header."
-  if (debug) setter.set(carrier, X_B3_FLAGS, '1');
-  else setter.set(carrier, X_B3_SAMPLED, sampled ? '1' : '0');
-}
+/** How B3 is written: `multi` (x-b3-*, which Envoy's zipkin tracer reads) or the `single` b3 header. */
+export type B3Encoding = 'multi' | 'single';
 
-/** The single `b3` header: `{TraceId}-{SpanId}-{1|0|d}`. */
-export function writeB3Single(
-  traceId: string,
-  spanId: string,
-  sampled: boolean,
-  debug: boolean,
+/**
+ * Writes our span's B3 context. The parent span id is not sent: Envoy sets
+ * its own, and OpenTelemetry never sends one either.
+ */
+export function writeB3(
+  encoding: B3Encoding,
+  ids: { readonly traceId: string; readonly spanId: string },
+  sampling: Exclude<B3Sampling, 'defer'>,
   carrier: unknown,
   setter: TextMapSetter,
 ): void {
-  setter.set(carrier, B3_SINGLE, `${traceId}-${spanId}-${debug ? 'd' : sampled ? '1' : '0'}`);
+  if (encoding === 'single') {
+    setter.set(carrier, B3_SINGLE, `${ids.traceId}-${ids.spanId}-${SINGLE_STATE_OF[sampling]}`);
+    return;
+  }
+  setter.set(carrier, X_B3_TRACE_ID, ids.traceId);
+  setter.set(carrier, X_B3_SPAN_ID, ids.spanId);
+  // "Debug implies an accept decision, so don't also send the X-B3-Sampled header."
+  if (sampling === 'debug') setter.set(carrier, X_B3_FLAGS, '1');
+  else setter.set(carrier, X_B3_SAMPLED, sampling === 'accept' ? '1' : '0');
 }

@@ -11,7 +11,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { isTracingSuppressed, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { type B3Context, type B3Sampling, readB3, writeB3Multi, writeB3Single } from './b3.ts';
+import { type B3Context, type B3Sampling, readB3, writeB3 } from './b3.ts';
 import { B3_SINGLE, X_B3_FLAGS, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from './constants.ts';
 
 /**
@@ -99,10 +99,11 @@ class TraceHeadersPropagator implements TextMapPropagator {
     if (!this.#readsB3 || isTracingSuppressed(context)) return;
     const span = trace.getSpanContext(context);
     if (!span || !isSpanContextValid(span)) return;
+    // Our own decision, made by the sampler; debug rides on with a sampled trace.
     const sampled = (span.traceFlags & TraceFlags.SAMPLED) !== 0;
-    const debug = sampled && b3SamplingOf(context) === 'debug';
-    if (this.#b3Multi) writeB3Multi(span.traceId, span.spanId, sampled, debug, carrier, setter);
-    if (this.#b3Single) writeB3Single(span.traceId, span.spanId, sampled, debug, carrier, setter);
+    const sampling = !sampled ? 'deny' : b3SamplingOf(context) === 'debug' ? 'debug' : 'accept';
+    if (this.#b3Multi) writeB3('multi', span, sampling, carrier, setter);
+    if (this.#b3Single) writeB3('single', span, sampling, carrier, setter);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {

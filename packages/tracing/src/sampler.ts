@@ -1,4 +1,3 @@
-import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -8,6 +7,7 @@ import {
   type SamplingResult,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
+import type { B3Sampling } from './b3.ts';
 import { b3SamplingOf } from './propagation.ts';
 
 /** The OTEL_TRACES_SAMPLER values. */
@@ -22,71 +22,37 @@ export type SamplerName =
 const NOT_SAMPLED: SamplingResult = { decision: SamplingDecision.NOT_RECORD };
 const SAMPLED: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
 
+/** A sampler that decides from the request's B3 sampling state, or leaves the decision to `root`. */
+function fromB3State(
+  name: string,
+  root: Sampler,
+  decide: (state: B3Sampling | undefined) => SamplingResult | undefined,
+): Sampler {
+  return {
+    shouldSample: (context, ...rest) => decide(b3SamplingOf(context)) ?? root.shouldSample(context, ...rest),
+    toString: () => `${name}{${root.toString()}}`,
+  };
+}
+
 /**
  * For a new trace: a B3 sampling state that arrived without ids ("b3: 0",
- * "X-B3-Flags: 1") is the caller's decision, and it is followed; without one,
- * the configured root sampler decides.
+ * "X-B3-Flags: 1") is the caller's decision, and it is followed ("Debug is an
+ * emphasized accept decision that implies accept"); without one, `root` decides.
  */
-class B3StateRootSampler implements Sampler {
-  readonly #root: Sampler;
-
-  constructor(root: Sampler) {
-    this.#root = root;
-  }
-
-  shouldSample(
-    context: Context,
-    traceId: string,
-    spanName: string,
-    spanKind: SpanKind,
-    attributes: Attributes,
-    links: Link[],
-  ): SamplingResult {
-    const state = b3SamplingOf(context);
-    if (state === 'deny') return NOT_SAMPLED;
-    // "Debug is an emphasized accept decision that implies accept."
-    if (state === 'accept' || state === 'debug') return SAMPLED;
-    return this.#root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
-  }
-
-  toString(): string {
-    return `B3StateRootSampler{${this.#root.toString()}}`;
-  }
-}
+const followStateAlone = (state: B3Sampling | undefined) =>
+  state === 'deny' ? NOT_SAMPLED : state === 'accept' || state === 'debug' ? SAMPLED : undefined;
 
 /**
  * For a remote parent that is "not sampled": honour it (`x-b3-sampled: 0`
  * means no spans), unless B3 deferred the decision ("Absent means defer the
- * decision to the receiver of this header"): then decide as for a new trace.
+ * decision to the receiver of this header"): then `root` decides, as for a new trace.
  */
-class DeferredDecisionSampler implements Sampler {
-  readonly #root: Sampler;
-
-  constructor(root: Sampler) {
-    this.#root = root;
-  }
-
-  shouldSample(
-    context: Context,
-    traceId: string,
-    spanName: string,
-    spanKind: SpanKind,
-    attributes: Attributes,
-    links: Link[],
-  ): SamplingResult {
-    if (b3SamplingOf(context) !== 'defer') return NOT_SAMPLED;
-    return this.#root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
-  }
-
-  toString(): string {
-    return `DeferredDecisionSampler{${this.#root.toString()}}`;
-  }
-}
+const unlessDeferred = (state: B3Sampling | undefined) => (state === 'defer' ? undefined : NOT_SAMPLED);
 
 function parentBased(root: Sampler): Sampler {
   return new ParentBasedSampler({
-    root: new B3StateRootSampler(root),
-    remoteParentNotSampled: new DeferredDecisionSampler(root),
+    root: fromB3State('B3StateRootSampler', root, followStateAlone),
+    remoteParentNotSampled: fromB3State('DeferredDecisionSampler', root, unlessDeferred),
   });
 }
 
