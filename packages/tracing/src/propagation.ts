@@ -43,9 +43,9 @@ function continueFrom(context: Context, w3c: SpanContext | undefined, b3: B3Cont
     // B3 wins over traceparent: inside Istio each sidecar rewrites x-b3-spanid to its own
     // span but passes traceparent through as the caller sent it, so trusting traceparent
     // would parent our span past the sidecars.
-    // W3C: tracestate is "vendor-specific trace identification data" for the trace in
-    // traceparent. It is forwarded when B3 names that same trace (every hop inside Istio),
-    // and dropped when B3 names another: its entries describe a trace we are not continuing.
+    // W3C: tracestate is "a companion header for the traceparent field", vendor data about
+    // traceparent's trace. It is forwarded when B3 names that same trace (every hop inside
+    // Istio), and dropped when B3 names another: its entries describe a trace we do not continue.
     const sameTrace = w3c !== undefined && w3c.traceId === b3.traceId;
     return trace.setSpanContext(withState, {
       traceId: b3.traceId,
