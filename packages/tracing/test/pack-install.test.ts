@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -108,10 +108,15 @@ afterAll(async () => {
 });
 
 describe('@meshtrace/tracing installed from its tarball', () => {
-  it('installs with only its declared dependencies, and nothing from this repository', async () => {
-    const installed = JSON.parse(
-      await readFile(join(appDir, 'node_modules', '@meshtrace', 'tracing', 'package.json'), 'utf8'),
-    ) as { dependencies: Record<string, string>; private?: boolean };
+  it('ships only what runs, with only its declared dependencies, and nothing from this repository', async () => {
+    const installedDir = join(appDir, 'node_modules', '@meshtrace', 'tracing');
+    expect((await readdir(installedDir)).sort()).toEqual(['README.md', 'dist', 'package.json']);
+    const shipped = await readdir(join(installedDir, 'dist'));
+    expect(shipped.filter((file) => !/\.(?:js|d\.ts)$/.test(file))).toEqual([]);
+    const installed = JSON.parse(await readFile(join(installedDir, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      private?: boolean;
+    };
     expect(installed.private).toBeUndefined();
     for (const [name, version] of Object.entries(installed.dependencies)) {
       expect(name).not.toMatch(/^@meshtrace\//);
