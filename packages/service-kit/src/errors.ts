@@ -43,10 +43,3 @@ export class ShutdownTimeoutError extends MeshtraceError {
     super('ERR_SHUTDOWN_TIMEOUT', `shutdown did not finish within ${timeoutMs} ms (stuck in: ${step})`);
   }
 }
-
-/** A batch of spans did not reach the collector. Passed to the exporter's callback and counted, never thrown. */
-export class SpanExportError extends MeshtraceError {
-  constructor(reason: string) {
-    super('ERR_SPAN_EXPORT_FAILED', `span export failed: ${reason}`);
-  }
-}

@@ -11,17 +11,11 @@ export {
   renderConfigTable,
   variablesOf,
 } from './env-schema.ts';
-export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError, SpanExportError } from './errors.ts';
+export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError } from './errors.ts';
 export { fastifyOptions, type ServerLimits } from './fastify-options.ts';
 export { health, type Readiness } from './health.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';
-export {
-  counterFrom,
-  type MetricsPluginOptions,
-  metrics,
-  type SpanExportTotals,
-  spanExportMetrics,
-} from './metrics.ts';
+export { counterFrom, type MetricsPluginOptions, metrics } from './metrics.ts';
 export {
   delayStep,
   drainStep,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,6 +12,8 @@ declare module 'fastify' {
 export interface MetricsPluginOptions {
   /** Defaults to a new registry per app, so apps built in one test process never share counts. */
   readonly registry?: Registry;
+  /** Who is answering, as spans, logs and `X-App-*` headers say: exported as `target_info`. */
+  readonly service?: { readonly name: string; readonly version: string };
 }
 
 /** Seconds, from 5 ms to 10 s: loopback calls at the bottom, a mesh timeout at the top. */
@@ -40,6 +42,15 @@ async function metricsPlugin(app: FastifyInstance, options: MetricsPluginOptions
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
+  if (options.service) {
+    // OpenTelemetry's Prometheus mapping puts resource attributes on `target_info`, value 1.
+    new Gauge({
+      name: 'target_info',
+      help: 'The service name and version this process reports.',
+      labelNames: ['service_name', 'service_version'],
+      registers: [registry],
+    }).set({ service_name: options.service.name, service_version: options.service.version }, 1);
+  }
   app.decorate('metrics', registry);
 
   app.addHook('onResponse', function countRequest(request, reply, done) {
@@ -75,27 +86,4 @@ export function counterFrom(registry: Registry, name: string, help: string, read
       this.inc(read());
     },
   });
-}
-
-/** Span export totals as @meshtrace/tracing's `exportStats()` reports them. */
-export interface SpanExportTotals {
-  readonly exported: number;
-  readonly failed: number;
-  readonly dropped: number;
-}
-
-/**
- * `spans_exported_total`, `spans_export_failed_total` and `spans_dropped_total`,
- * read from the tracing package's counters at scrape time: a trace missing in
- * Jaeger shows up here as a failed export or a full queue.
- */
-export function spanExportMetrics(registry: Registry, read: () => SpanExportTotals): void {
-  counterFrom(registry, 'spans_exported_total', 'Spans the collector accepted.', () => read().exported);
-  counterFrom(registry, 'spans_export_failed_total', 'Spans lost to failed or timed-out exports.', () => read().failed);
-  counterFrom(
-    registry,
-    'spans_dropped_total',
-    'Spans dropped because the export queue was full.',
-    () => read().dropped,
-  );
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** The version in a service's package.json, for `service.version` and `X-App-Version`. */
+/** The version in a service's package.json: the default `service.version` (see @meshtrace/tracing's identity). */
 export function packageVersion(packageJsonUrl: URL): string {
   try {
     const { version } = JSON.parse(readFileSync(packageJsonUrl, 'utf8')) as { version?: unknown };
@@ -10,8 +10,12 @@ export function packageVersion(packageJsonUrl: URL): string {
   }
 }
 
-/** Settings every service has: where it listens, who it is, how it logs and stops. */
-export function serviceSchema(defaults: { readonly name: string; readonly port: number; readonly version: string }) {
+/**
+ * Settings every service has: where it listens, how it logs and stops. Who it
+ * is (OTEL_SERVICE_NAME, SERVICE_VERSION) is read by @meshtrace/tracing's
+ * loadServiceIdentity(), the one source for spans, logs, headers and metrics.
+ */
+export function serviceSchema(defaults: { readonly port: number }) {
   return {
     host: {
       env: 'HOST',
@@ -26,18 +30,6 @@ export function serviceSchema(defaults: { readonly name: string; readonly port: 
       max: 65535,
       default: defaults.port,
       description: 'Port to listen on (0 picks a free one).',
-    },
-    serviceName: {
-      env: 'OTEL_SERVICE_NAME',
-      type: 'string',
-      default: defaults.name,
-      description: '`service.name` on spans, the `X-App-Name` header and every log line.',
-    },
-    serviceVersion: {
-      env: 'SERVICE_VERSION',
-      type: 'string',
-      default: defaults.version,
-      description: 'Reported as `X-App-Version`, `service.version` and in logs. Default: package.json version.',
     },
     logLevel: {
       env: 'LOG_LEVEL',

@@ -70,3 +70,23 @@ export class ExportCounters {
     );
   }
 }
+
+/**
+ * The counts as counters, for an app to register with its own metrics library
+ * (this package depends on none): Prometheus-style names, help text, and how
+ * to read each from exportStats(). A trace missing in Jaeger shows up here as
+ * a failed export or a full queue.
+ */
+export const SPAN_EXPORT_COUNTERS = [
+  { name: 'spans_exported_total', help: 'Spans the collector accepted.', read: (s: ExportStats) => s.exported },
+  {
+    name: 'spans_export_failed_total',
+    help: 'Spans lost to failed or timed-out exports.',
+    read: (s: ExportStats) => s.failed,
+  },
+  {
+    name: 'spans_dropped_total',
+    help: 'Spans dropped because the export queue was full.',
+    read: (s: ExportStats) => s.dropped,
+  },
+] as const;

@@ -7,6 +7,7 @@ import {
   type SpanContext,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -25,6 +26,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import fp from 'fastify-plugin';
 import { TRACERESPONSE } from './constants.ts';
 import { setHttpMethodAttributes } from './http-method.ts';
+import { TRACE_FLAG_RANDOM } from './propagation.ts';
 
 /** What the plugin records on each traced request. */
 export interface RequestTrace {
@@ -79,6 +81,21 @@ function hostAndPort(host: string | undefined): [string | undefined, number | un
   return [host, undefined];
 }
 
+/** The two hex digits of every trace-flags combination Level 2 defines. */
+const FLAGS_HEX = ['00', '01', '02', '03'] as const;
+
+/**
+ * W3C Trace Context Level 2 `traceresponse`: our SERVER span's ids, with the
+ * sampled flag (did we record it) and the random flag ("at least the right-most
+ * 7 bytes of the trace-id MUST be selected randomly"): true of a trace we
+ * started (OpenTelemetry's ids are random), and copied from the caller for a
+ * trace we continued. The SDK keeps only the sampled bit on our own span.
+ */
+function traceResponse(own: SpanContext, parent: SpanContext | undefined): string {
+  const random = parent ? parent.traceFlags & TRACE_FLAG_RANDOM : TRACE_FLAG_RANDOM;
+  return `00-${own.traceId}-${own.spanId}-${FLAGS_HEX[(own.traceFlags & TraceFlags.SAMPLED) | random]}`;
+}
+
 /**
  * One SERVER span per request, continuing the caller's trace. The span is
  * started in `onRequest` from the extracted headers, and the rest of the
@@ -114,9 +131,7 @@ async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions
     );
     const active = trace.setSpan(extracted, span);
     request.trace = { span, context: active, parent };
-    const own = span.spanContext();
-    // Flags as two hex digits: 01 sampled, 00 not (the trace still exists, its spans are dropped).
-    reply.header(TRACERESPONSE, `00-${own.traceId}-${own.spanId}-${own.traceFlags & 1 ? '01' : '00'}`);
+    reply.header(TRACERESPONSE, traceResponse(span.spanContext(), parent));
     // Everything Fastify runs after this hook runs inside the span's context.
     context.with(active, done);
   });

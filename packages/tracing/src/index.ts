@@ -1,12 +1,27 @@
+export { type B3Context, type B3Sampling, readB3 } from './b3.ts';
 export * from './constants.ts';
-export type { ExportStats } from './export-stats.ts';
+export {
+  describeInvalidSetting,
+  type InvalidSetting,
+  InvalidSettingsError,
+  SpanExportError,
+  TracingError,
+} from './errors.ts';
+export { type ExportStats, SPAN_EXPORT_COUNTERS } from './export-stats.ts';
 export { type RequestTrace, type TracingPluginOptions, tracing } from './fastify-tracing.ts';
 export { pickForwardedHeaders } from './forwarded-headers.ts';
 export { describeTraceHeaders, type IncomingTraceHeaders, type TraceFormat } from './incoming-context.ts';
 export { type TraceLogFields, traceLogFields } from './log-correlation.ts';
-export { createPropagator, type PropagatorName, SAMPLING_DEFERRED } from './propagation.ts';
-export { createSampler } from './sampler.ts';
+export { B3_SAMPLING, b3SamplingOf, createPropagator, type PropagatorName, TRACE_FLAG_RANDOM } from './propagation.ts';
+export { createSampler, type SamplerName } from './sampler.ts';
 export { exportStats, isTracingStarted, shutdownTracing, startTracing } from './sdk.ts';
+export {
+  type IdentityDefaults,
+  identitySchema,
+  loadServiceIdentity,
+  parseResourceAttributes,
+  type ServiceIdentity,
+} from './service-identity.ts';
 export { loadTracingSettings, type TracingSettings, tracingSchema } from './settings.ts';
 export {
   type DownstreamFailure,

@@ -1,99 +1,125 @@
 import {
   type Context,
   createContextKey,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
+  TraceFlags,
+  trace,
 } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import { B3_SINGLE, X_B3_FLAGS, X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from './constants.ts';
+import { isTracingSuppressed, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { type B3Context, type B3Sampling, readB3, writeB3 } from './b3.ts';
+import { B3_SINGLE, X_B3_FLAGS, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from './constants.ts';
 
 /**
- * Set on the context when B3 headers carried ids but no sampling decision
- * (no `x-b3-sampled`, no `x-b3-flags`, a two-part `b3`). The B3 spec says the
- * receiver then decides; OpenTelemetry's B3 extractor reads it as "not sampled"
- * and would drop the trace, so sampler.ts looks for this key instead.
+ * The B3 sampling state that arrived with the request, kept on the context for
+ * the sampler (which decides from it when there is no parent to follow, or the
+ * sender deferred) and for injection (debug is sent on as `x-b3-flags: 1`).
  */
-export const SAMPLING_DEFERRED = createContextKey('meshtrace b3 sampling deferred');
+export const B3_SAMPLING = createContextKey('meshtrace b3 sampling state');
 
-function hasB3Decision(carrier: unknown, getter: TextMapGetter): boolean {
-  const single = getter.get(carrier, B3_SINGLE);
-  const singleValue = Array.isArray(single) ? single[0] : single;
-  if (typeof singleValue === 'string' && singleValue.trim() !== '') {
-    // `{traceId}-{spanId}` has no decision; a third part (1, 0 or d) is one; a lone `0`/`1`/`d` is one too.
-    const parts = singleValue.split('-');
-    return parts.length !== 2;
-  }
-  return getter.get(carrier, X_B3_SAMPLED) !== undefined || getter.get(carrier, X_B3_FLAGS) !== undefined;
+/** The B3 sampling state carried by this context, if B3 arrived. */
+export function b3SamplingOf(context: Context): B3Sampling | undefined {
+  return context.getValue(B3_SAMPLING) as B3Sampling | undefined;
 }
 
-function firstValue(carrier: unknown, getter: TextMapGetter, key: string): string | undefined {
-  const value = getter.get(carrier, key);
-  return Array.isArray(value) ? value[0] : value;
-}
+/** W3C Trace Context Level 2: "the right-most 7 bytes of the trace-id" are random. Not in the API's enum yet. */
+export const TRACE_FLAG_RANDOM = 0x02;
 
-/** The B3 spec's formats, whole-value and lower-hex only. */
-const B3_SINGLE_FORMAT = /^(?:[0-9a-f]{16}){1,2}-[0-9a-f]{16}(?:-[01d](?:-[0-9a-f]{16})?)?$/;
-const B3_TRACE_ID_FORMAT = /^(?:[0-9a-f]{16}){1,2}$/;
-const B3_SPAN_ID_FORMAT = /^[0-9a-f]{16}$/;
+const samples = (sampling: B3Sampling) => sampling === 'accept' || sampling === 'debug';
 
 /**
- * OpenTelemetry's B3 extractor is laxer than the spec: it finds a `b3` context
- * anywhere inside the value (so `junk-{ids}-junk`, or two joined `b3` headers,
- * continue a trace) and accepts upper-case ids, which it then sends on as they
- * came. Envoy and Zipkin expect lower-hex, so such headers mean "no context".
+ * Every decision about which incoming context we continue, in one place.
+ * `w3c` is a valid `traceparent` (with its `tracestate`), `b3` what B3 carried.
  */
-function isWellFormedB3(carrier: unknown, getter: TextMapGetter): boolean {
-  const single = firstValue(carrier, getter, B3_SINGLE);
-  if (single) return B3_SINGLE_FORMAT.test(single);
-  return (
-    B3_TRACE_ID_FORMAT.test(firstValue(carrier, getter, X_B3_TRACE_ID) ?? '') &&
-    B3_SPAN_ID_FORMAT.test(firstValue(carrier, getter, X_B3_SPAN_ID) ?? '')
-  );
-}
-
-/** B3 that also remembers when the sender deferred the sampling decision. */
-class B3DeferringPropagator implements TextMapPropagator {
-  readonly #inner: B3Propagator;
-
-  constructor(encoding: B3InjectEncoding) {
-    this.#inner = new B3Propagator({ injectEncoding: encoding });
+function continueFrom(context: Context, w3c: SpanContext | undefined, b3: B3Context | undefined): Context {
+  if (!b3) return w3c ? trace.setSpanContext(context, w3c) : context;
+  const withState = context.setValue(B3_SAMPLING, b3.sampling);
+  const sampledBit = samples(b3.sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
+  if (b3.traceId && b3.spanId) {
+    // B3 wins over traceparent: inside Istio each sidecar rewrites x-b3-spanid to its own
+    // span but passes traceparent through as the caller sent it, so trusting traceparent
+    // would parent our span past the sidecars.
+    // W3C: tracestate is "a companion header for the traceparent field", vendor data about
+    // traceparent's trace. It is forwarded when B3 names that same trace (every hop inside
+    // Istio), and dropped when B3 names another: its entries describe a trace we do not continue.
+    const sameTrace = w3c !== undefined && w3c.traceId === b3.traceId;
+    return trace.setSpanContext(withState, {
+      traceId: b3.traceId,
+      spanId: b3.spanId,
+      isRemote: true,
+      // A deferred decision travels as "not sampled"; the sampler sees the state and decides.
+      traceFlags: sampledBit | (sameTrace ? w3c.traceFlags & TRACE_FLAG_RANDOM : 0),
+      ...(sameTrace && w3c.traceState ? { traceState: w3c.traceState } : {}),
+    });
   }
-
-  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    this.#inner.inject(context, carrier, setter);
-  }
-
-  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    if (!isWellFormedB3(carrier, getter)) return context;
-    const extracted = this.#inner.extract(context, carrier, getter);
-    if (extracted === context || hasB3Decision(carrier, getter)) return extracted;
-    return extracted.setValue(SAMPLING_DEFERRED, true);
-  }
-
-  fields(): string[] {
-    return this.#inner.fields();
-  }
+  // A sampling state without ids ("b3: 0"): the decision is B3's, so it wins over the
+  // traceparent flags, but the ids can only come from traceparent, if one arrived.
+  if (w3c)
+    return trace.setSpanContext(withState, { ...w3c, traceFlags: (w3c.traceFlags & ~TraceFlags.SAMPLED) | sampledBit });
+  // No ids at all: the sampler starts a new trace and follows the state (sampler.ts).
+  return withState;
 }
 
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'none';
 
 /**
- * The propagator for OTEL_PROPAGATORS. Every listed format is injected on
- * outgoing calls. On extract, CompositePropagator lets the last propagator that
- * finds a valid context win, so B3 always goes last: inside Istio each sidecar
- * rewrites `x-b3-spanid` to its own span but leaves `traceparent` as the caller
- * sent it, and trusting `traceparent` would parent our span past the sidecars.
+ * W3C Trace Context, W3C Baggage and B3 as one propagator, so that extraction
+ * can weigh them against each other (OpenTelemetry's CompositePropagator only
+ * lets the last valid one win). Every listed format is injected.
  */
+class TraceHeadersPropagator implements TextMapPropagator {
+  readonly #w3c: W3CTraceContextPropagator | undefined;
+  readonly #baggage: W3CBaggagePropagator | undefined;
+  readonly #readsB3: boolean;
+  readonly #b3Multi: boolean;
+  readonly #b3Single: boolean;
+  readonly #fields: string[];
+
+  constructor(names: ReadonlySet<PropagatorName>) {
+    this.#w3c = names.has('tracecontext') ? new W3CTraceContextPropagator() : undefined;
+    this.#baggage = names.has('baggage') ? new W3CBaggagePropagator() : undefined;
+    this.#b3Multi = names.has('b3multi');
+    this.#b3Single = names.has('b3');
+    this.#readsB3 = this.#b3Multi || this.#b3Single;
+    this.#fields = [
+      ...(this.#w3c?.fields() ?? []),
+      ...(this.#baggage?.fields() ?? []),
+      ...(this.#b3Multi ? [X_B3_TRACE_ID, X_B3_SPAN_ID, X_B3_SAMPLED, X_B3_FLAGS, X_B3_PARENT_SPAN_ID] : []),
+      ...(this.#b3Single ? [B3_SINGLE] : []),
+    ];
+  }
+
+  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    this.#w3c?.inject(context, carrier, setter);
+    this.#baggage?.inject(context, carrier, setter);
+    if (!this.#readsB3 || isTracingSuppressed(context)) return;
+    const span = trace.getSpanContext(context);
+    if (!span || !isSpanContextValid(span)) return;
+    // Our own decision, made by the sampler; debug rides on with a sampled trace.
+    const sampled = (span.traceFlags & TraceFlags.SAMPLED) !== 0;
+    const sampling = !sampled ? 'deny' : b3SamplingOf(context) === 'debug' ? 'debug' : 'accept';
+    if (this.#b3Multi) writeB3('multi', span, sampling, carrier, setter);
+    if (this.#b3Single) writeB3('single', span, sampling, carrier, setter);
+  }
+
+  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    const withBaggage = this.#baggage ? this.#baggage.extract(context, carrier, getter) : context;
+    const w3c = this.#w3c ? trace.getSpanContext(this.#w3c.extract(ROOT_CONTEXT, carrier, getter)) : undefined;
+    // Both B3 encodings are read whichever one is injected: single wins over multi (b3.ts).
+    const b3 = this.#readsB3 ? readB3(carrier, getter) : undefined;
+    return continueFrom(withBaggage, w3c, b3);
+  }
+
+  fields(): string[] {
+    return this.#fields;
+  }
+}
+
+/** The propagator for OTEL_PROPAGATORS (`none` alone: nothing read or written). */
 export function createPropagator(names: readonly PropagatorName[]): TextMapPropagator {
-  const unique = new Set(names);
-  const w3c: TextMapPropagator[] = [];
-  if (unique.has('baggage')) w3c.push(new W3CBaggagePropagator());
-  if (unique.has('tracecontext')) w3c.push(new W3CTraceContextPropagator());
-  const b3: TextMapPropagator[] = [];
-  // Envoy's zipkin tracer reads the multi-header form; the single `b3` header is opt-in.
-  if (unique.has('b3multi')) b3.push(new B3DeferringPropagator(B3InjectEncoding.MULTI_HEADER));
-  if (unique.has('b3')) b3.push(new B3DeferringPropagator(B3InjectEncoding.SINGLE_HEADER));
-  return new CompositePropagator({ propagators: [...w3c, ...b3] });
+  return new TraceHeadersPropagator(new Set(names));
 }

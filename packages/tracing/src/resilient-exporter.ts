@@ -1,23 +1,41 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { SpanExportError } from '@meshtrace/service-kit';
 import { type Context, TraceFlags } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { B3_SINGLE } from './constants.ts';
+import { isDebugSpan } from './debug-spans.ts';
+import { SpanExportError } from './errors.ts';
 import type { ExportCounters } from './export-stats.ts';
 
 type Done = (result: ExportResult) => void;
-type SendFn = (zipkinSpans: readonly unknown[], done: Done) => void;
+/** A span as the exporter's transform writes it (Zipkin v2 JSON); only the fields read here. */
+interface ZipkinSpan {
+  readonly id: string;
+  debug?: boolean;
+}
+type SendFn = (zipkinSpans: ZipkinSpan[], done: Done) => void;
+
+/**
+ * The upload's only headers. B3 recommends that span reporting carry `b3: 0`:
+ * a deny decision with no ids, so that a traced proxy in the path (an Istio
+ * sidecar) does not trace the uploads themselves, which would feed the
+ * collector spans about its own traffic. No other trace header is sent.
+ */
+const UPLOAD_HEADERS = { 'content-type': 'application/json', [B3_SINGLE]: '0' } as const;
 
 /**
  * One POST of Zipkin v2 JSON, abandoned after timeoutMs. The stock exporter's
  * send has no timeout: a collector that accepts and never answers would hold
- * a socket and a payload per batch, forever.
+ * a socket and a payload per batch, forever. Spans in `debugIds` get Zipkin's
+ * `"debug": true`, which the stock transform never writes.
  */
-function timedSend(url: URL, timeoutMs: number): SendFn {
+function timedSend(url: URL, timeoutMs: number, debugIds: () => ReadonlySet<string> | undefined): SendFn {
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return (zipkinSpans, done) => {
+    const debug = debugIds();
+    if (debug) for (const span of zipkinSpans) if (debug.has(span.id)) span.debug = true;
     if (zipkinSpans.length === 0) return done({ code: ExportResultCode.SUCCESS });
     let settled = false;
     const finish = (error?: Error) => {
@@ -27,7 +45,7 @@ function timedSend(url: URL, timeoutMs: number): SendFn {
     };
     const req = request(
       url,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(timeoutMs) },
+      { method: 'POST', headers: UPLOAD_HEADERS, signal: AbortSignal.timeout(timeoutMs) },
       (res) => {
         res.resume();
         res.on('error', (error) => finish(new SpanExportError(error.message)));
@@ -44,10 +62,15 @@ function timedSend(url: URL, timeoutMs: number): SendFn {
   };
 }
 
-/** Counts each batch's spans as exported or failed, by the exporter's own verdict. */
+/**
+ * Counts each batch's spans as exported or failed, by the exporter's own
+ * verdict, and names the batch's B3 debug spans for the upload.
+ */
 class CountingExporter implements SpanExporter {
   private readonly inner: SpanExporter;
   private readonly counters: ExportCounters;
+  /** The debug spans of the batch being exported: ZipkinExporter transforms and sends within export(). */
+  debugIds: ReadonlySet<string> | undefined;
 
   constructor(inner: SpanExporter, counters: ExportCounters) {
     this.inner = inner;
@@ -57,6 +80,8 @@ class CountingExporter implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: Done): void {
     this.counters.queued -= spans.length;
     this.counters.inFlight += spans.length;
+    const debug = spans.filter(isDebugSpan);
+    this.debugIds = debug.length === 0 ? undefined : new Set(debug.map((span) => span.spanContext().spanId));
     this.inner.export(spans, (result) => {
       // After shutdown gave up, these spans were already counted as lost.
       if (this.counters.abandoned) return resultCallback(result);
@@ -91,8 +116,9 @@ export function createResilientZipkinExporter(
   // The exporter has no public seam for its HTTP request, only this field.
   const seam = exporter as unknown as { _send?: SendFn };
   if (typeof seam._send !== 'function') throw new Error('@opentelemetry/exporter-zipkin no longer has _send');
-  seam._send = timedSend(new URL(options.url), options.timeoutMs);
-  return new CountingExporter(exporter, counters);
+  const counting = new CountingExporter(exporter, counters);
+  seam._send = timedSend(new URL(options.url), options.timeoutMs, () => counting.debugIds);
+  return counting;
 }
 
 /**

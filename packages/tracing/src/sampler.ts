@@ -1,4 +1,3 @@
-import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -8,46 +7,57 @@ import {
   type SamplingResult,
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
-import { SAMPLING_DEFERRED } from './propagation.ts';
-import type { TracingSettings } from './settings.ts';
+import type { B3Sampling } from './b3.ts';
+import { b3SamplingOf } from './propagation.ts';
+
+/** The OTEL_TRACES_SAMPLER values. */
+export type SamplerName =
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio'
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio';
 
 const NOT_SAMPLED: SamplingResult = { decision: SamplingDecision.NOT_RECORD };
+const SAMPLED: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
 
-/**
- * For a remote parent that is "not sampled": honour it (an explicit
- * `x-b3-sampled: 0` means no spans), unless the sender deferred the decision,
- * in which case decide as for a new trace, the way Envoy does.
- */
-class DeferredDecisionSampler implements Sampler {
-  readonly #root: Sampler;
-
-  constructor(root: Sampler) {
-    this.#root = root;
-  }
-
-  shouldSample(
-    context: Context,
-    traceId: string,
-    spanName: string,
-    spanKind: SpanKind,
-    attributes: Attributes,
-    links: Link[],
-  ): SamplingResult {
-    if (context.getValue(SAMPLING_DEFERRED) !== true) return NOT_SAMPLED;
-    return this.#root.shouldSample(context, traceId, spanName, spanKind, attributes, links);
-  }
-
-  toString(): string {
-    return `DeferredDecisionSampler{${this.#root.toString()}}`;
-  }
+/** A sampler that decides from the request's B3 sampling state, or leaves the decision to `root`. */
+function fromB3State(
+  name: string,
+  root: Sampler,
+  decide: (state: B3Sampling | undefined) => SamplingResult | undefined,
+): Sampler {
+  return {
+    shouldSample: (context, ...rest) => decide(b3SamplingOf(context)) ?? root.shouldSample(context, ...rest),
+    toString: () => `${name}{${root.toString()}}`,
+  };
 }
 
+/**
+ * For a new trace: a B3 sampling state that arrived without ids ("b3: 0",
+ * "X-B3-Flags: 1") is the caller's decision, and it is followed ("Debug is an
+ * emphasized accept decision that implies accept"); without one, `root` decides.
+ */
+const followStateAlone = (state: B3Sampling | undefined) =>
+  state === 'deny' ? NOT_SAMPLED : state === 'accept' || state === 'debug' ? SAMPLED : undefined;
+
+/**
+ * For a remote parent that is "not sampled": honour it (`x-b3-sampled: 0`
+ * means no spans), unless B3 deferred the decision ("Absent means defer the
+ * decision to the receiver of this header"): then `root` decides, as for a new trace.
+ */
+const unlessDeferred = (state: B3Sampling | undefined) => (state === 'defer' ? undefined : NOT_SAMPLED);
+
 function parentBased(root: Sampler): Sampler {
-  return new ParentBasedSampler({ root, remoteParentNotSampled: new DeferredDecisionSampler(root) });
+  return new ParentBasedSampler({
+    root: fromB3State('B3StateRootSampler', root, followStateAlone),
+    remoteParentNotSampled: fromB3State('DeferredDecisionSampler', root, unlessDeferred),
+  });
 }
 
 /** The sampler named by OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG. */
-export function createSampler(settings: Pick<TracingSettings, 'sampler' | 'samplerArg'>): Sampler {
+export function createSampler(settings: { readonly sampler: SamplerName; readonly samplerArg: number }): Sampler {
   switch (settings.sampler) {
     case 'always_on':
       return new AlwaysOnSampler();

@@ -1,11 +1,11 @@
-import { SpanExportError } from '@meshtrace/service-kit';
 import { type DiagLogger, diag, type Exception } from '@opentelemetry/api';
 import { loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { DebugSpanProcessor } from './debug-spans.ts';
 import { diagLevel, jsonDiagLogger } from './diag-logger.ts';
+import { SpanExportError } from './errors.ts';
 import { ExportCounters, type ExportStats } from './export-stats.ts';
 import { createPropagator } from './propagation.ts';
 import { createResilientZipkinExporter, DropCountingProcessor } from './resilient-exporter.ts';
@@ -55,14 +55,14 @@ export function startTracing(settings: TracingSettings): void {
   );
   sdk = new NodeSDK({
     // The resource, not ZipkinExporter's serviceName option, decides the name Zipkin and Jaeger show.
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: settings.serviceName,
-      [ATTR_SERVICE_VERSION]: settings.serviceVersion,
-    }),
+    // OTEL_RESOURCE_ATTRIBUTES was read with the identity (service-identity.ts), not again by a detector.
+    resource: resourceFromAttributes(settings.identity.attributes),
     autoDetectResources: false,
     sampler: createSampler(settings),
     textMapPropagator: createPropagator(settings.propagators),
     spanProcessors: [
+      // First, so a span is marked before the batch processor can export it.
+      new DebugSpanProcessor(),
       // The queue stays bounded (OTEL_BSP_MAX_QUEUE_SIZE): a dead collector costs dropped spans, not memory.
       new DropCountingProcessor(
         new BatchSpanProcessor({

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { type ConfigOf, type Env, loadConfig } from '@meshtrace/service-kit';
 import { DEFAULT_PROPAGATORS, DEFAULT_ZIPKIN_ENDPOINT } from './constants.ts';
+import { type Environment, readSettings, type SettingsOf } from './env-settings.ts';
+import { InvalidSettingsError } from './errors.ts';
+import { identitySchema, mainPackageIdentity, resolveIdentity, type ServiceIdentity } from './service-identity.ts';
 
 /**
  * The standard OpenTelemetry environment variables this package honours,
@@ -12,15 +12,10 @@ export const tracingSchema = {
     env: 'OTEL_SDK_DISABLED',
     type: 'boolean',
     default: false,
-    description: 'Turn tracing off entirely: no SDK, no spans, no export. The services still work.',
+    description:
+      'Turn tracing off entirely: no SDK, no spans, no export. The services still work, under the same identity.',
   },
-  serviceName: {
-    env: 'OTEL_SERVICE_NAME',
-    type: 'string',
-    default: '',
-    allowEmpty: true,
-    description: "`service.name` on every span. Empty: the service's own name (`frontend`, `backend`).",
-  },
+  ...identitySchema,
   zipkinEndpoint: {
     env: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
     type: 'url',
@@ -54,7 +49,7 @@ export const tracingSchema = {
     type: 'enum-list',
     values: ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'],
     default: DEFAULT_PROPAGATORS,
-    description: 'Header formats read and written. B3 is always consulted last on extract, so it wins.',
+    description: 'Header formats written; any B3 entry reads both B3 encodings. B3 wins over `traceparent` on extract.',
   },
   batchDelayMs: {
     env: 'OTEL_BSP_SCHEDULE_DELAY',
@@ -107,42 +102,23 @@ export const tracingSchema = {
   },
 } as const;
 
-export type TracingSettings = ConfigOf<typeof tracingSchema> & { readonly serviceVersion: string };
-
-interface MainPackage {
-  readonly name: string;
-  readonly version: string;
-}
+export type TracingSettings = Omit<SettingsOf<typeof tracingSchema>, keyof typeof identitySchema> & {
+  readonly identity: ServiceIdentity;
+};
 
 /**
- * The package.json of the program being run (found from its main script), so
- * `node --import @meshtrace/tracing/register dist/server.js` in services/backend
- * reports service.name "backend" and its version without any extra setting.
+ * Validates the OTEL_* variables, all of them, and the service identity.
+ * Without OTEL_SERVICE_NAME the service is named after the package of the
+ * program being run (`@meshtrace/backend` → `backend`), at its version.
+ * @throws {InvalidSettingsError} listing every invalid variable, one line each.
  */
-function findMainPackage(mainScript: string | undefined): MainPackage | undefined {
-  let dir = mainScript ? dirname(mainScript) : process.cwd();
-  for (let depth = 0; depth < 6; depth++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Partial<MainPackage>;
-      if (typeof pkg.name === 'string') return { name: pkg.name, version: String(pkg.version ?? '0.0.0') };
-    } catch {
-      // no package.json here: keep walking up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return undefined;
-}
-
-/**
- * Validates the OTEL_* variables. Without OTEL_SERVICE_NAME the service name is
- * the main package's name without its scope (`@meshtrace/backend` → `backend`).
- * @throws {ConfigError} for the first invalid variable.
- */
-export function loadTracingSettings(env: Env, mainScript?: string): TracingSettings {
-  const config = loadConfig(tracingSchema, env);
-  const pkg = findMainPackage(mainScript);
-  const serviceName = config.serviceName || pkg?.name.replace(/^@[^/]+\//, '') || 'unknown_service:node';
-  return Object.freeze({ ...config, serviceName, serviceVersion: pkg?.version ?? '0.0.0' });
+export function loadTracingSettings(env: Environment, mainScript?: string): TracingSettings {
+  const { settings, invalid } = readSettings(tracingSchema, env);
+  if (invalid.length > 0) throw new InvalidSettingsError(invalid);
+  const { serviceName, serviceVersion, resourceAttributes, ...rest } = settings;
+  const identity = resolveIdentity(
+    { serviceName, serviceVersion, resourceAttributes },
+    mainPackageIdentity(mainScript),
+  );
+  return Object.freeze({ ...rest, identity });
 }

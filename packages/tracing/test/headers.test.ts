@@ -27,7 +27,11 @@ describe('describeTraceHeaders', () => {
       debug: false,
     });
     expect(describeTraceHeaders({ 'x-b3-flags': '1' }).debug).toBe(true);
-    expect(describeTraceHeaders({ b3: 'a-b-d' }).debug).toBe(true);
+    expect(describeTraceHeaders({ b3: '463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-d' }).debug).toBe(true);
+    expect(describeTraceHeaders({ b3: 'd' }).debug).toBe(true);
+    // Read as extraction reads it: the first value wins, and a malformed b3 carries nothing.
+    expect(describeTraceHeaders({ 'x-b3-flags': '0, 1' }).debug).toBe(false);
+    expect(describeTraceHeaders({ b3: 'a-b-d' }).debug).toBe(false);
     expect(describeTraceHeaders({})).toEqual({ formats: [], debug: false });
   });
 });

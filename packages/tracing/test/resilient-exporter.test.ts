@@ -87,7 +87,7 @@ describe('resilient Zipkin exporter', () => {
     const counters = new ExportCounters();
     const { result, elapsedMs } = await exportOnce(await collector(), 300, counters);
     expect(result.code).toBe(ExportResultCode.FAILED);
-    expect((result.error as { code?: string }).code).toBe('ERR_SPAN_EXPORT_FAILED');
+    expect((result.error as { code?: string }).code).toBe('MTR_ERR_SPAN_EXPORT');
     // Loose bound: the 300 ms timeout, never the 2 s answer or an endless wait.
     expect(elapsedMs).toBeLessThan(1500);
     expect(counters.snapshot()).toEqual({ exported: 0, failed: 3, dropped: 0 });
@@ -108,7 +108,7 @@ describe('resilient Zipkin exporter', () => {
     const { dropped } = counters.snapshot();
     expect(dropped).toBeGreaterThan(0);
     // The final flush fails too (the collector never answers); shutdown reports it and still ends.
-    await expect(provider.shutdown()).rejects.toMatchObject({ code: 'ERR_SPAN_EXPORT_FAILED' });
+    await expect(provider.shutdown()).rejects.toMatchObject({ code: 'MTR_ERR_SPAN_EXPORT' });
     // Every span is accounted for exactly once, once the last batches time out (shutdown rejects at the first).
     const total = () => counters.exported + counters.failed + counters.dropped;
     for (const deadline = Date.now() + 2000; total() < 40 && Date.now() < deadline; ) {

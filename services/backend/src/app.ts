@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fastifyOptions, health, type Logger, metrics, spanExportMetrics } from '@meshtrace/service-kit';
-import { exportStats, pickForwardedHeaders, tracing } from '@meshtrace/tracing';
+import { counterFrom, fastifyOptions, health, type Logger, metrics } from '@meshtrace/service-kit';
+import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';
 import type { Dispatcher } from 'undici';
@@ -46,8 +46,9 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
 
   if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
   await app.register(health);
-  await app.register(metrics);
-  spanExportMetrics(app.metrics, exportStats);
+  await app.register(metrics, { service: { name: config.serviceName, version: config.serviceVersion } });
+  for (const counter of SPAN_EXPORT_COUNTERS)
+    counterFrom(app.metrics, counter.name, counter.help, () => counter.read(exportStats()));
   const downstreamDuration = new Histogram({
     name: 'downstream_request_duration_seconds',
     help: 'Calls to DOWNSTREAM_URLS, by URL and outcome (a status, or timeout/connection).',

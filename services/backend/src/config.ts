@@ -7,15 +7,12 @@ import {
   packageVersion,
   serviceSchema,
 } from '@meshtrace/service-kit';
+import { loadServiceIdentity } from '@meshtrace/tracing';
 import { DELAY_FORMS, type DelayDistribution, maxDelayOf, parseDelay } from './delay-distribution.ts';
 import { isHeaderNameList } from './redact.ts';
 
 export const backendSchema = {
-  ...serviceSchema({
-    name: 'backend',
-    port: 5678,
-    version: packageVersion(new URL('../package.json', import.meta.url)),
-  }),
+  ...serviceSchema({ port: 5678 }),
   text: {
     env: 'ECHO_TEXT',
     type: 'string',
@@ -109,7 +106,11 @@ export const backendSchema = {
   },
 } as const;
 
-export type BackendConfig = ConfigOf<typeof backendSchema>;
+/** Settings plus who the service is (OTEL_SERVICE_NAME, SERVICE_VERSION: see @meshtrace/tracing). */
+export type BackendConfig = ConfigOf<typeof backendSchema> & {
+  readonly serviceName: string;
+  readonly serviceVersion: string;
+};
 
 /** http-echo's flags, and the variable each one sets. Flags win over the environment. */
 export const FLAGS: Readonly<Record<string, string>> = {
@@ -151,6 +152,12 @@ function listenToEnv(listen: string): Record<string, string> {
   return { ...(host ? { HOST: host } : {}), PORT: match[2] ?? '' };
 }
 
+/** The name and version this build reports when no variable overrides them (and what `-version` prints). */
+export const BACKEND_PACKAGE = Object.freeze({
+  name: 'backend',
+  version: packageVersion(new URL('../package.json', import.meta.url)),
+});
+
 /** The backend's settings from its environment and http-echo-style flags. */
 export function loadBackendConfig(env: Env, argv: readonly string[] = []): BackendConfig {
   const { LISTEN, ...fromFlags } = flagsToEnv(argv);
@@ -162,7 +169,8 @@ export function loadBackendConfig(env: Env, argv: readonly string[] = []): Backe
   // Checked here, not per field: the bound is another variable.
   if (maxDelayOf(delayOf(config)) > config.maxDelayMs)
     throw new ConfigError('DELAY', config.delay, `${DELAY_FORMS} of at most MAX_DELAY_MS=${config.maxDelayMs}`);
-  return config;
+  const identity = loadServiceIdentity(env, BACKEND_PACKAGE);
+  return Object.freeze({ ...config, serviceName: identity.name, serviceVersion: identity.version });
 }
 
 /** DELAY as a distribution; the schema has already checked that it parses. */

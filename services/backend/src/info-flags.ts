@@ -3,7 +3,7 @@
  * (`-help`, `--help`) prints the usage, each on stdout and with exit 0, before
  * any configuration is read. Pure: server.ts prints and exits.
  */
-import { backendSchema, FLAGS } from './config.ts';
+import { BACKEND_PACKAGE, backendSchema, FLAGS } from './config.ts';
 
 export type InfoRequest = 'version' | 'help';
 
@@ -18,7 +18,7 @@ export function infoRequestOf(argv: readonly string[]): InfoRequest | undefined 
 
 /** `backend 0.1.0`, like http-echo's `http-echo v1.0.0`. */
 export function versionText(): string {
-  return `${backendSchema.serviceName.default} ${backendSchema.serviceVersion.default}`;
+  return `${BACKEND_PACKAGE.name} ${BACKEND_PACKAGE.version}`;
 }
 
 function describeFlag(flag: string, variable: string): string {
@@ -38,7 +38,7 @@ export function usageText(): string {
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return [
-    `Usage: ${backendSchema.serviceName.default} [flags]`,
+    `Usage: ${BACKEND_PACKAGE.name} [flags]`,
     '',
     'An http-echo drop-in that continues the incoming trace and forwards it downstream.',
     'Flags also take `--flag=value` and `-flag value`; each sets the variable named, and flags win.',

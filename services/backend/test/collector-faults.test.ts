@@ -137,12 +137,13 @@ const RSS_GROWTH_BOUND_BYTES = 50 * 1024 * 1024;
 
 describe('memory with a black-holed collector', () => {
   it('3000 requests grow RSS by less than 50 MB (spans are dropped on a bounded queue, sockets time out)', async () => {
+    // Before the process starts: its 10 s loss-report timer starts with the SDK, not after start-up.
+    const started = Date.now();
     // A small queue (one 128-span batch per 300 ms timeout leaves it), so the soak overflows it.
     const backend = await startBackend(await blackHoleCollector(), {
       OTEL_BSP_MAX_QUEUE_SIZE: '256',
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128',
     });
-    const started = Date.now();
     // Warm up first, so JIT and pools are in the baseline.
     await load(backend.url, 300);
     const before = rssBytes(backend.child.pid as number);

@@ -64,9 +64,16 @@ describe('backend config', () => {
     expect(stdout).toBe('');
   });
 
-  it('stops on an invalid OTEL_* variable before the app loads', async () => {
-    const { code, stderr } = await runToExit('backend', { env: { OTEL_TRACES_SAMPLER: 'sometimes' } });
+  it('stops on invalid OTEL_* variables before the app loads, one line each, also with the SDK disabled', async () => {
+    const { code, stderr } = await runToExit('backend', {
+      env: { OTEL_TRACES_SAMPLER: 'sometimes', OTEL_RESOURCE_ATTRIBUTES: 'novalue', OTEL_SDK_DISABLED: 'true' },
+    });
     expect(code).toBe(1);
-    expect(stderr.trim()).toMatch(/^invalid OTEL_TRACES_SAMPLER="sometimes": expected one of parentbased_always_on,/);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(
+      'invalid OTEL_RESOURCE_ATTRIBUTES="novalue": expected comma-separated key=value pairs (values percent-encoded)',
+    );
+    expect(lines[1]).toMatch(/^invalid OTEL_TRACES_SAMPLER="sometimes": expected one of parentbased_always_on,/);
   });
 });

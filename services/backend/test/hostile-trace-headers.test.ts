@@ -114,20 +114,28 @@ function received(set: HeaderSet, name: TraceHeader): string | undefined {
   return set[name]?.values.map((value) => value.trim()).join(', ');
 }
 
+/**
+ * B3: "When extracting state headers, the first value wins": the received value
+ * up to its first comma (Node joins repeated headers with ", "); empty is absent.
+ */
+function first(set: HeaderSet, name: TraceHeader): string | undefined {
+  return received(set, name)?.split(',')[0]?.trim() || undefined;
+}
+
 /** The trace id the backend must continue, or undefined when it must start a fresh root. */
 function expectedTraceId(set: HeaderSet): string | undefined {
   // B3 wins over W3C (propagation.ts), and a present `b3` header wins over x-b3-*.
-  const single = received(set, 'b3');
+  const single = first(set, 'b3');
   if (single) {
     // https://github.com/openzipkin/b3-propagation: {traceId}-{spanId}[-{sampling}[-{parentSpanId}]]
     const match = /^([0-9a-f]{16}|[0-9a-f]{32})-([0-9a-f]{16})(?:-([01d])(?:-([0-9a-f]{16}))?)?$/.exec(single);
     if (match?.[1] && match[2] && nonZero(match[1]) && nonZero(match[2])) return pad(match[1]);
   } else {
-    const traceId = received(set, 'x-b3-traceid') ?? '';
-    const spanId = received(set, 'x-b3-spanid') ?? '';
-    const sampled = received(set, 'x-b3-sampled');
+    const traceId = first(set, 'x-b3-traceid') ?? '';
+    const spanId = first(set, 'x-b3-spanid') ?? '';
+    const sampled = first(set, 'x-b3-sampled');
     const decision =
-      received(set, 'x-b3-flags') === '1' ||
+      first(set, 'x-b3-flags') === '1' ||
       sampled === undefined ||
       ['1', '0', 'true', 'false', 'True', 'False'].includes(sampled);
     if (TRACE_ID.test(traceId) && nonZero(traceId) && HEX16.test(spanId) && nonZero(spanId) && decision) {

@@ -2,16 +2,15 @@ import { type ServiceProcess, startService, startZipkinReceiver, type ZipkinRece
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * How the backend continues each kind of incoming context: checked in its
- * JSON echo, in what its downstream (a second backend) received, and in the
- * spans a real Zipkin endpoint collected.
+ * Trace context across real processes: a backend calling a second backend,
+ * both exporting to a real Zipkin endpoint. Each propagation rule has its row
+ * in packages/tracing/test/propagation.test.ts (in-process); here are only the
+ * cases where processes and real exports are the point.
  */
 
 const TRACE_128 = '463ac35c9f6413ad48485a3953bb6124';
-const TRACE_64 = 'a3ce929d0e0e4736';
 const SPAN = 'a2fb4a1d1a96d312';
 const OTHER_TRACE = '0af7651916cd43dd8448eb211c80319c';
-const OTHER_SPAN = 'b7ad6b7169203331';
 
 interface Echo {
   headers: Record<string, string>;
@@ -36,7 +35,14 @@ beforeAll(async () => {
   zipkin = await startZipkinReceiver();
   const tracing = { OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.url, OTEL_BSP_SCHEDULE_DELAY: '50' };
   downstream = await startService('backend', { env: { ...tracing, OTEL_SERVICE_NAME: 'backend-2' } });
-  backend = await startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: `${downstream.url}/next` } });
+  backend = await startService('backend', {
+    env: {
+      ...tracing,
+      DOWNSTREAM_URLS: `${downstream.url}/next`,
+      SERVICE_VERSION: '1.2.3',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.version=0.0.1,deployment.environment.name=dev',
+    },
+  });
 });
 
 afterAll(async () => {
@@ -59,7 +65,7 @@ function waitForChain(traceId: string) {
   return zipkin.waitFor((all) => all.filter((span) => span.traceId === traceId).length >= 3);
 }
 
-describe('incoming trace context at the backend', () => {
+describe('trace context across processes', () => {
   it('continues a 128-bit x-b3-* trace and forwards it with its own span as parent', async () => {
     const body = await echo({ 'x-b3-traceid': TRACE_128, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' });
     expect(body.trace).toMatchObject({
@@ -87,93 +93,48 @@ describe('incoming trace context at the backend', () => {
     expect(next?.headers['x-b3-spanid']).toBe(client?.id);
   });
 
-  it('left-pads a 64-bit trace id to 128 bits', async () => {
-    const body = await echo({ 'x-b3-traceid': TRACE_64, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' });
-    expect(body.trace.trace_id).toBe(`0000000000000000${TRACE_64}`);
-    expect(body.trace.parent_span_id).toBe(SPAN);
+  it('carries a debug trace across both hops: x-b3-flags: 1 sent on, every exported span "debug": true', async () => {
+    const body = await echo({ b3: `${OTHER_TRACE}-${SPAN}-d` });
+    expect(body.trace).toMatchObject({ trace_id: OTHER_TRACE, sampled: true, debug: true });
+    const next = body.downstream[0]?.body;
+    expect(next?.headers['x-b3-flags']).toBe('1');
+    expect(next?.headers['x-b3-sampled']).toBeUndefined();
+    expect(next?.trace.debug).toBe(true);
+    await waitForChain(OTHER_TRACE);
+    expect(spansOf(OTHER_TRACE).map((span) => span.debug)).toEqual([true, true, true]);
   });
 
-  it('continues a single b3 header', async () => {
-    const body = await echo({ b3: `${OTHER_TRACE}-${SPAN}-1` });
-    expect(body.trace).toMatchObject({
-      trace_id: OTHER_TRACE,
-      parent_span_id: SPAN,
-      sampled: true,
-      formats_received: ['b3'],
-    });
-    // Downstream calls use the multi-header form Envoy reads, never the single header.
-    expect(body.downstream[0]?.body?.headers['x-b3-traceid']).toBe(OTHER_TRACE);
-    expect(body.downstream[0]?.body?.headers.b3).toBeUndefined();
-  });
+  it('honours b3: 0 without ids at both hops: nothing exported, the deny passed on', async () => {
+    const body = await echo({ b3: '0' });
+    expect(body.trace).toMatchObject({ sampled: false, continued: false });
+    const next = body.downstream[0]?.body;
+    expect(next?.headers['x-b3-sampled']).toBe('0');
+    expect(next?.headers.traceparent).toMatch(/-00$/);
+    expect(next?.trace).toMatchObject({ trace_id: body.trace.trace_id, sampled: false });
 
-  it('continues traceparent alone, and sends both formats on', async () => {
-    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const body = await echo({ traceparent: `00-${traceId}-${OTHER_SPAN}-01` });
-    expect(body.trace).toMatchObject({ trace_id: traceId, parent_span_id: OTHER_SPAN, continued: true });
-    const sent = body.downstream[0]?.body?.headers ?? {};
-    expect(sent.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-    expect(sent['x-b3-traceid']).toBe(traceId);
-  });
-
-  it('trusts B3 over traceparent when both arrive (Envoy rewrites only x-b3-spanid)', async () => {
-    const body = await echo({
-      'x-b3-traceid': TRACE_128,
-      'x-b3-spanid': SPAN,
-      'x-b3-sampled': '1',
-      traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01`,
-    });
-    expect(body.trace).toMatchObject({ trace_id: TRACE_128, parent_span_id: SPAN });
-    expect(body.trace.formats_received).toEqual(['b3multi', 'traceparent']);
-  });
-
-  it('treats x-b3-flags: 1 as debug: sampled, and passed on downstream', async () => {
-    const traceId = '11111111111111111111111111111111';
-    const body = await echo({ 'x-b3-traceid': traceId, 'x-b3-spanid': SPAN, 'x-b3-flags': '1' });
-    expect(body.trace).toMatchObject({ trace_id: traceId, sampled: true, debug: true });
-    expect(body.downstream[0]?.body?.headers['x-b3-flags']).toBe('1');
-    await waitForChain(traceId);
-  });
-
-  it('honours x-b3-sampled: 0: no spans exported, and the decision is passed on', async () => {
-    const unsampled = '22222222222222222222222222222222';
-    const body = await echo({ 'x-b3-traceid': unsampled, 'x-b3-spanid': SPAN, 'x-b3-sampled': '0' });
-    expect(body.trace).toMatchObject({ trace_id: unsampled, sampled: false, continued: true });
-    expect(body.downstream[0]?.body?.headers['x-b3-sampled']).toBe('0');
-    expect(body.downstream[0]?.body?.trace.sampled).toBe(false);
-
-    // A sampled request sent afterwards is exported; the unsampled one, sent first, never is.
+    // A sampled request sent afterwards is exported; the denied one, sent first, never is.
     const marker = '33333333333333333333333333333333';
     await echo({ 'x-b3-traceid': marker, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' });
     await waitForChain(marker);
-    expect(spansOf(unsampled)).toEqual([]);
+    expect(spansOf(body.trace.trace_id)).toEqual([]);
   });
 
-  it('decides itself when B3 ids arrive without a sampling decision (deferred, as Envoy does)', async () => {
-    const traceId = '44444444444444444444444444444444';
-    const body = await echo({ 'x-b3-traceid': traceId, 'x-b3-spanid': SPAN });
-    expect(body.trace).toMatchObject({ trace_id: traceId, parent_span_id: SPAN, continued: true, sampled: true });
-    expect(body.downstream[0]?.body?.headers['x-b3-sampled']).toBe('1');
+  it('reports one identity everywhere: spans, X-App-* headers, the echo, logs and metrics', async () => {
+    // SERVICE_VERSION wins over service.version in OTEL_RESOURCE_ATTRIBUTES; the other attributes ride along.
+    const traceId = '55555555555555555555555555555555';
+    const response = await fetch(`${backend.url}/hello?format=json`, {
+      headers: { 'x-b3-traceid': traceId, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' },
+    });
+    expect(response.headers.get('x-app-name')).toBe('backend');
+    expect(response.headers.get('x-app-version')).toBe('1.2.3');
+    expect(((await response.json()) as { service: unknown }).service).toEqual({ name: 'backend', version: '1.2.3' });
     await waitForChain(traceId);
-  });
-
-  it.each([
-    [
-      'a non-hex trace id',
-      { 'x-b3-traceid': 'not-a-trace-id-at-all-0000000000', 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' },
-    ],
-    ['an all-zero trace id', { 'x-b3-traceid': '0'.repeat(32), 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' }],
-    ['a truncated span id', { 'x-b3-traceid': TRACE_128, 'x-b3-spanid': 'a2fb', 'x-b3-sampled': '1' }],
-    ['a garbage b3 header', { b3: 'garbage-in' }],
-    ['a malformed traceparent', { traceparent: '00-xyz-123-01' }],
-    ['an oversized traceparent', { traceparent: `00-${'f'.repeat(2000)}` }],
-  ])('starts a new root trace for %s, and answers 200', async (_case, headers) => {
-    const body = await echo(headers);
-    expect(body.trace.continued).toBe(false);
-    expect(body.trace.parent_span_id).toBeUndefined();
-    expect(body.trace.trace_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(body.trace.trace_id).not.toBe(TRACE_128);
-    expect(body.trace.trace_id).not.toBe('0'.repeat(32));
-    expect(body.trace.sampled).toBe(true);
+    const server = spansOf(traceId).find((span) => span.localEndpoint?.serviceName === 'backend');
+    expect(server?.tags).toMatchObject({ 'service.version': '1.2.3', 'deployment.environment.name': 'dev' });
+    expect(backend.logs.length).toBeGreaterThan(0);
+    for (const line of backend.logs) expect(line).toMatchObject({ service: 'backend', version: '1.2.3' });
+    const metrics = await (await fetch(`${backend.url}/metrics`)).text();
+    expect(metrics).toContain('target_info{service_name="backend",service_version="1.2.3"} 1');
   });
 
   it('forwards x-request-id downstream unchanged, and invents none', async () => {

@@ -1,5 +1,5 @@
-import { fastifyOptions, health, type Logger, metrics, spanExportMetrics } from '@meshtrace/service-kit';
-import { exportStats, pickForwardedHeaders, tracedRequest, tracing } from '@meshtrace/tracing';
+import { counterFrom, fastifyOptions, health, type Logger, metrics } from '@meshtrace/service-kit';
+import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, tracedRequest, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { FrontendConfig } from './config.ts';
@@ -38,8 +38,9 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
   const app = Fastify(fastifyOptions(deps.logger, config));
   if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
   await app.register(health);
-  await app.register(metrics);
-  spanExportMetrics(app.metrics, exportStats);
+  await app.register(metrics, { service: { name: config.serviceName, version: config.serviceVersion } });
+  for (const counter of SPAN_EXPORT_COUNTERS)
+    counterFrom(app.metrics, counter.name, counter.help, () => counter.read(exportStats()));
   registerLoopMetrics(app.metrics, loop.stats);
 
   app.get('/', async function callTarget(request, reply) {

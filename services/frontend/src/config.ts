@@ -1,13 +1,10 @@
 import { type ConfigOf, type Env, loadConfig, packageVersion, serviceSchema } from '@meshtrace/service-kit';
+import { loadServiceIdentity } from '@meshtrace/tracing';
 import { KEY_VALUES_FORM, parseKeyValues } from './key-values.ts';
 import { parseTargets, TARGETS_FORM, type Target } from './targets.ts';
 
 export const frontendSchema = {
-  ...serviceSchema({
-    name: 'frontend',
-    port: 8080,
-    version: packageVersion(new URL('../package.json', import.meta.url)),
-  }),
+  ...serviceSchema({ port: 8080 }),
   targetUrl: {
     env: 'TARGET_URL',
     type: 'url',
@@ -127,7 +124,11 @@ export const frontendSchema = {
   },
 } as const;
 
-export type FrontendConfig = ConfigOf<typeof frontendSchema>;
+/** Settings plus who the service is (OTEL_SERVICE_NAME, SERVICE_VERSION: see @meshtrace/tracing). */
+export type FrontendConfig = ConfigOf<typeof frontendSchema> & {
+  readonly serviceName: string;
+  readonly serviceVersion: string;
+};
 
 /** TARGETS, or TARGET_URL alone; the schema has already checked that TARGETS parses. */
 export function targetsOf(config: Pick<FrontendConfig, 'targets' | 'targetUrl'>): Target[] {
@@ -141,5 +142,10 @@ export function loopIntervalOf(config: Pick<FrontendConfig, 'loopRate' | 'loopIn
 }
 
 export function loadFrontendConfig(env: Env): FrontendConfig {
-  return loadConfig(frontendSchema, env);
+  const config = loadConfig(frontendSchema, env);
+  const identity = loadServiceIdentity(env, {
+    name: 'frontend',
+    version: packageVersion(new URL('../package.json', import.meta.url)),
+  });
+  return Object.freeze({ ...config, serviceName: identity.name, serviceVersion: identity.version });
 }

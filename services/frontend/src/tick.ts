@@ -1,5 +1,5 @@
 import type { Logger } from '@meshtrace/service-kit';
-import { type TracedResponse, tracedRequest, X_B3_FLAGS, X_B3_SAMPLED } from '@meshtrace/tracing';
+import { B3_SAMPLING, type TracedResponse, tracedRequest, X_B3_FLAGS, X_B3_SAMPLED } from '@meshtrace/tracing';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import type { FrontendConfig } from './config.ts';
@@ -44,8 +44,9 @@ function logTick(logger: Logger, method: string, url: string, result: TracedResp
 function fixedHeaders(config: TickDeps['config']): Record<string, string> {
   const headers: Record<string, string> = Object.fromEntries(parseKeyValues(config.loopHeaders) ?? []);
   if (config.loopBody !== '') headers['content-type'] = 'text/plain; charset=utf-8';
-  // Envoy samples a request carrying x-b3-flags: 1 whatever the mesh's sampling rate.
-  if (config.loopForceSampling === 'debug') headers[X_B3_FLAGS] = '1';
+  // Envoy samples a request carrying x-b3-flags: 1 whatever the mesh's sampling rate. A
+  // headerless tick sends it alone; a generate tick starts a B3 debug trace (createTick).
+  if (config.loopForceSampling === 'debug' && config.loopMode === 'headerless') headers[X_B3_FLAGS] = '1';
   // A sampling-only B3 header: valid without ids, and the only trace header headerless ticks send.
   if (config.loopForceSampling === 'sampled' && config.loopMode === 'headerless') headers[X_B3_SAMPLED] = '1';
   return headers;
@@ -95,8 +96,11 @@ export function createTick(deps: TickDeps): () => Promise<void> {
     };
   }
   const withBaggage = entries.length === 0 ? context.active() : propagation.setBaggage(context.active(), baggage);
+  // A debug trace: the propagator sends x-b3-flags: 1 instead of x-b3-sampled, as B3 asks,
+  // and every span is uploaded with Zipkin's "debug": true.
+  const rootContext = config.loopForceSampling === 'debug' ? withBaggage.setValue(B3_SAMPLING, 'debug') : withBaggage;
   return function generateTick() {
-    return tracer.startActiveSpan('loop tick', { root: true, kind: SpanKind.INTERNAL }, withBaggage, async (span) => {
+    return tracer.startActiveSpan('loop tick', { root: true, kind: SpanKind.INTERNAL }, rootContext, async (span) => {
       try {
         if (!(await call(true))) span.setStatus({ code: SpanStatusCode.ERROR });
       } finally {

@@ -90,6 +90,8 @@ describe('what each tick sends', () => {
         'x-b3-flags': '1',
         baggage: 'tenant=blue,plan=free',
       });
+      // "Debug implies an accept decision, so don't also send the X-B3-Sampled header."
+      expect(request.headers['x-b3-sampled']).toBeUndefined();
     }
     // Both targets get traffic (a 1:1 weight over 12 ticks misses one with chance 2^-11).
     expect(new Set(seen.map((request) => request.url))).toEqual(new Set(['/a', '/b']));

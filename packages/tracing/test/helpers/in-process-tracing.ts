@@ -1,0 +1,60 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  InMemorySpanExporter,
+  type Sampler,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { DebugSpanProcessor } from '../../src/debug-spans.ts';
+import { ExportCounters } from '../../src/export-stats.ts';
+import { createPropagator, type PropagatorName } from '../../src/propagation.ts';
+import { createResilientZipkinExporter } from '../../src/resilient-exporter.ts';
+import { createSampler, type SamplerName } from '../../src/sampler.ts';
+
+export interface InProcessTracing {
+  /** Every span ended, synchronously (SimpleSpanProcessor + InMemorySpanExporter). */
+  readonly memory: InMemorySpanExporter;
+  /** The sampler used from now on, as OTEL_TRACES_SAMPLER would set it. */
+  useSampler(name: SamplerName): void;
+  /** Removes the globals again (the API keeps them per process). */
+  uninstall(): Promise<void>;
+}
+
+/**
+ * The SDK as startTracing() assembles it, minus the batch processor: our
+ * propagator, our sampler and the debug marker, installed as the OpenTelemetry
+ * globals. With `zipkinUrl`, each span is also uploaded there as it ends.
+ */
+export function installTracing(
+  options: { zipkinUrl?: string; propagators?: readonly PropagatorName[] } = {},
+): InProcessTracing {
+  const memory = new InMemorySpanExporter();
+  let current = createSampler({ sampler: 'parentbased_always_on', samplerArg: 1 });
+  const sampler: Sampler = {
+    shouldSample: (...args) => current.shouldSample(...args),
+    toString: () => current.toString(),
+  };
+  const processors: SpanProcessor[] = [new DebugSpanProcessor(), new SimpleSpanProcessor({ exporter: memory })];
+  if (options.zipkinUrl) {
+    const exporter = createResilientZipkinExporter({ url: options.zipkinUrl, timeoutMs: 5000 }, new ExportCounters());
+    processors.push(new SimpleSpanProcessor({ exporter }));
+  }
+  const provider = new TracerProvider({ sampler, spanProcessors: processors });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(createPropagator(options.propagators ?? ['tracecontext', 'baggage', 'b3multi']));
+  trace.setGlobalTracerProvider(provider);
+  return {
+    memory,
+    useSampler(name) {
+      current = createSampler({ sampler: name, samplerArg: 1 });
+    },
+    async uninstall() {
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+}
