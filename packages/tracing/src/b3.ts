@@ -1,13 +1,14 @@
-import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+import type { TextMapGetter } from '@opentelemetry/api';
 import { B3_SINGLE, X_B3_FLAGS, X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from './constants.ts';
 
 /**
- * B3 (https://github.com/openzipkin/b3-propagation, README), read and written
- * exactly as the spec says. Pure: no OpenTelemetry context, no exceptions.
- * OpenTelemetry's B3 propagator gets several rules wrong (a deny without ids
- * is ignored, `X-B3-Flags: 0` reads as "not sampled", debug from `b3: …-d` is
- * sent on as `x-b3-sampled: 1`, repeated headers are read whole, ids are found
- * inside junk), so this project carries its own.
+ * B3 (https://github.com/openzipkin/b3-propagation, README), read exactly as
+ * the spec says. Pure: no OpenTelemetry context, no exceptions.
+ * OpenTelemetry's B3 extractor gets several reading rules wrong (a deny without
+ * ids is ignored, `X-B3-Flags: 0` reads as "not sampled", repeated headers are
+ * read whole, ids are found inside junk), so extraction is done here. Writing
+ * is left to `@opentelemetry/propagator-b3` (propagation.ts), which writes
+ * correctly once it is told about debug.
  */
 
 /** The spec's four sampling states. */
@@ -29,7 +30,6 @@ const ALL_ZEROS = /^0+$/;
 
 /** `1` accept, `0` deny, `d` debug: the single header's sampling state. */
 const SINGLE_STATES: Readonly<Record<string, B3Sampling>> = { '1': 'accept', '0': 'deny', d: 'debug' };
-const SINGLE_STATE_OF = { accept: '1', deny: '0', debug: 'd' } as const;
 /**
  * `X-B3-Sampled`. "While you shouldn't encode X-B3-Sampled as true or false, a
  * lenient implementation may accept them." This one does, as OpenTelemetry does.
@@ -109,29 +109,4 @@ export function readB3(carrier: unknown, getter: TextMapGetter): B3Context | und
   // A malformed `b3` is therefore no context, even next to valid x-b3-* headers.
   if (single !== undefined) return readSingle(single);
   return readMulti(carrier, getter);
-}
-
-/** How B3 is written: `multi` (x-b3-*, which Envoy's zipkin tracer reads) or the `single` b3 header. */
-export type B3Encoding = 'multi' | 'single';
-
-/**
- * Writes our span's B3 context. The parent span id is not sent: Envoy sets
- * its own, and OpenTelemetry never sends one either.
- */
-export function writeB3(
-  encoding: B3Encoding,
-  ids: { readonly traceId: string; readonly spanId: string },
-  sampling: Exclude<B3Sampling, 'defer'>,
-  carrier: unknown,
-  setter: TextMapSetter,
-): void {
-  if (encoding === 'single') {
-    setter.set(carrier, B3_SINGLE, `${ids.traceId}-${ids.spanId}-${SINGLE_STATE_OF[sampling]}`);
-    return;
-  }
-  setter.set(carrier, X_B3_TRACE_ID, ids.traceId);
-  setter.set(carrier, X_B3_SPAN_ID, ids.spanId);
-  // "Debug implies an accept decision, so don't also send the X-B3-Sampled header."
-  if (sampling === 'debug') setter.set(carrier, X_B3_FLAGS, '1');
-  else setter.set(carrier, X_B3_SAMPLED, sampling === 'accept' ? '1' : '0');
 }

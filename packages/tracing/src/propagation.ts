@@ -1,7 +1,6 @@
 import {
   type Context,
   createContextKey,
-  isSpanContextValid,
   ROOT_CONTEXT,
   type SpanContext,
   type TextMapGetter,
@@ -10,8 +9,9 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { isTracingSuppressed, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { type B3Context, type B3Sampling, readB3, writeB3 } from './b3.ts';
+import { W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+import { type B3Context, type B3Sampling, readB3 } from './b3.ts';
 import { B3_SINGLE, X_B3_FLAGS, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from './constants.ts';
 
 /**
@@ -25,6 +25,15 @@ export const B3_SAMPLING = createContextKey('meshtrace b3 sampling state');
 export function b3SamplingOf(context: Context): B3Sampling | undefined {
   return context.getValue(B3_SAMPLING) as B3Sampling | undefined;
 }
+
+/**
+ * The context key OpenTelemetry's B3 injectors read for debug. The package does
+ * not export it, but `createContextKey` is `Symbol.for(description)`, so this is
+ * the same key. The multi-header injector writes `x-b3-flags: 1` (and no
+ * `x-b3-sampled`) only when it holds "1"; the single-header injector writes the
+ * value itself as the sampling state, so it needs "d". propagation.test.ts pins both.
+ */
+const OTEL_B3_DEBUG = createContextKey('OpenTelemetry Context Key B3 Debug Flag');
 
 /** W3C Trace Context Level 2: "the right-most 7 bytes of the trace-id" are random. Not in the API's enum yet. */
 export const TRACE_FLAG_RANDOM = 0x02;
@@ -75,16 +84,19 @@ class TraceHeadersPropagator implements TextMapPropagator {
   readonly #w3c: W3CTraceContextPropagator | undefined;
   readonly #baggage: W3CBaggagePropagator | undefined;
   readonly #readsB3: boolean;
-  readonly #b3Multi: boolean;
-  readonly #b3Single: boolean;
+  readonly #b3Multi: B3Propagator | undefined;
+  readonly #b3Single: B3Propagator | undefined;
   readonly #fields: string[];
 
   constructor(names: ReadonlySet<PropagatorName>) {
     this.#w3c = names.has('tracecontext') ? new W3CTraceContextPropagator() : undefined;
     this.#baggage = names.has('baggage') ? new W3CBaggagePropagator() : undefined;
-    this.#b3Multi = names.has('b3multi');
-    this.#b3Single = names.has('b3');
-    this.#readsB3 = this.#b3Multi || this.#b3Single;
+    // Envoy's zipkin tracer reads the multi-header form; the single `b3` header is opt-in.
+    this.#b3Multi = names.has('b3multi')
+      ? new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
+      : undefined;
+    this.#b3Single = names.has('b3') ? new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }) : undefined;
+    this.#readsB3 = this.#b3Multi !== undefined || this.#b3Single !== undefined;
     this.#fields = [
       ...(this.#w3c?.fields() ?? []),
       ...(this.#baggage?.fields() ?? []),
@@ -96,14 +108,16 @@ class TraceHeadersPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     this.#w3c?.inject(context, carrier, setter);
     this.#baggage?.inject(context, carrier, setter);
-    if (!this.#readsB3 || isTracingSuppressed(context)) return;
+    if (!this.#b3Multi && !this.#b3Single) return;
+    // The sampled flag is our own decision, made by the sampler. B3: "Debug implies an
+    // accept decision, so don't also send the X-B3-Sampled header": debug rides on only
+    // with a sampled span, as x-b3-flags: 1 or b3: {ids}-d.
     const span = trace.getSpanContext(context);
-    if (!span || !isSpanContextValid(span)) return;
-    // Our own decision, made by the sampler; debug rides on with a sampled trace.
-    const sampled = (span.traceFlags & TraceFlags.SAMPLED) !== 0;
-    const sampling = !sampled ? 'deny' : b3SamplingOf(context) === 'debug' ? 'debug' : 'accept';
-    if (this.#b3Multi) writeB3('multi', span, sampling, carrier, setter);
-    if (this.#b3Single) writeB3('single', span, sampling, carrier, setter);
+    const debug =
+      span !== undefined && (span.traceFlags & TraceFlags.SAMPLED) !== 0 && b3SamplingOf(context) === 'debug';
+    if (this.#b3Multi) this.#b3Multi.inject(context.setValue(OTEL_B3_DEBUG, debug ? '1' : undefined), carrier, setter);
+    if (this.#b3Single)
+      this.#b3Single.inject(context.setValue(OTEL_B3_DEBUG, debug ? 'd' : undefined), carrier, setter);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
