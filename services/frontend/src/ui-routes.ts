@@ -39,8 +39,8 @@ async function pageAssets(app: FastifyInstance, options: UiOptions): Promise<voi
   });
   await app.register(fastifyStatic, {
     root: [SCRIPTS, PAGE_FILES],
-    prefix: '/ui/',
-    // `/ui` answers with a redirect to `/ui/`, so the page's relative URLs resolve under it.
+    // Without the trailing slash, so `/ui` is answered with a redirect to `/ui/` (the page's URLs are relative).
+    prefix: '/ui',
     redirect: true,
     allowedPath: (path) => SERVED.test(path),
     setHeaders: (reply) => {
