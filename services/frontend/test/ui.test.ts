@@ -1,5 +1,5 @@
 import { type ServiceProcess, startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchBrowser } from './browser.ts';
 
@@ -118,6 +118,10 @@ async function hopServices(page: Page): Promise<string[]> {
     .evaluateAll((items) => items.map((item) => item.getAttribute('data-service') ?? ''));
 }
 
+/** The text as the user sees it, rendered (Playwright's Locator.innerText, not the DOM property). */
+// biome-ignore lint/performance/useDomNodeTextContent: a Playwright Locator, whose innerText is the rendered text
+const shown = (locator: Locator) => locator.innerText();
+
 const pad = (id: string) => id.padStart(32, '0');
 
 describe('send one request', () => {
@@ -173,7 +177,7 @@ describe('send one request', () => {
     const { headers } = await sendPreset(page, row.label);
 
     expect(await hopServices(page)).toEqual(['frontend', 'backend', 'backend-2']);
-    await expect.poll(() => page.locator('.hop-count').innerText()).toBe('3 hops');
+    await expect.poll(() => shown(page.locator('.hop-count'))).toBe('3 hops');
     const first = await arrow(page, 'frontend');
     const second = await arrow(page, 'backend');
     const third = await arrow(page, 'backend-2');
@@ -222,7 +226,7 @@ describe('send one request', () => {
       // Whatever the next hop received, a difference is marked.
       expect(await third.changed('tracestate')).toBe(third.tracestate !== second.tracestate);
     }
-    await expect.poll(() => page.locator('.verdict').first().innerText()).toMatch(/^✔ One trace .* across 3 services/);
+    await expect.poll(() => shown(page.locator('.verdict').first())).toMatch(/^✔ One trace .* across 3 services/);
     // Each trace id links to Jaeger's view of it.
     expect(third.link).toBe(`${JAEGER}/trace/${first.traceId}`);
     expect(problems).toEqual([]);
@@ -252,7 +256,7 @@ describe('send one request', () => {
     expect(third.story).toMatch(
       /^Broken: backend-2 started a new trace [0-9a-f]{4}…: no context arrived \(backend called it without trace headers, PROPAGATION=off\)/,
     );
-    expect(await page.locator('.verdict.broken').first().innerText()).toMatch(/^✖ Broken chain/);
+    expect(await shown(page.locator('.verdict.broken').first())).toMatch(/^✖ Broken chain/);
     // No JAEGER_UI_URL on this frontend: ids are shown, not linked.
     expect(third.link).toBeNull();
     expect(problems).toEqual([]);
@@ -262,10 +266,10 @@ describe('send one request', () => {
   it('asks the backend for a fault and shows its answer and the delay on the waterfall', async () => {
     const { page, problems } = await openPage(frontend.url);
     await sendPreset(page, 'B3 multi-header, sampled', { delay: '120', status: '503' });
-    const frontendBox = await page.locator('li.hop[data-service="frontend"] .service').innerText();
+    const frontendBox = await shown(page.locator('li.hop[data-service="frontend"] .service'));
     expect(frontendBox).toMatch(/called http:\/\/127\.0\.0\.1:\d+\/: status 503/);
     expect(await hopServices(page)).toEqual(['frontend', 'backend', 'backend-2']);
-    const backendMs = Number.parseFloat(await page.locator('.wf-row').nth(1).locator('.wf-ms').innerText());
+    const backendMs = Number.parseFloat(await shown(page.locator('.wf-row').nth(1).locator('.wf-ms')));
     expect(backendMs).toBeGreaterThanOrEqual(120);
     expect(problems).toEqual([]);
     await page.close();
@@ -275,7 +279,7 @@ describe('send one request', () => {
     const { page } = await openPage(frontend.url);
     await page.getByLabel('delay (ms)').fill('99999999');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
-    expect(await page.locator('#delay').evaluate((input: HTMLInputElement) => input.validity.valid)).toBe(false);
+    expect(await page.locator('#delay:invalid').count()).toBe(1);
     expect(await page.locator('.chain').count()).toBe(0);
     await page.close();
     const refused = await fetch(`${frontend.url}/ui/api/send?delay_ms=soon`);
@@ -286,13 +290,13 @@ describe('send one request', () => {
   it('works from the keyboard alone', async () => {
     const { page } = await openPage(frontend.url);
     await page.locator('body').press('Tab');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('preset');
+    await expect.poll(() => page.locator(':focus').getAttribute('id')).toBe('preset');
     // Chromium's closed <select> changes its value with the arrow keys.
     await page.keyboard.press('ArrowDown');
     expect(await page.locator('#preset').inputValue()).toBe('b3-not-sampled');
     for (const id of ['headers', 'delay', 'status', 'send']) {
       await page.keyboard.press('Tab');
-      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe(id);
+      await expect.poll(() => page.locator(':focus').getAttribute('id')).toBe(id);
     }
     await page.keyboard.press('Enter');
     await page.locator('.chain').waitFor();
@@ -306,9 +310,11 @@ describe('send one request', () => {
       await page.setViewportSize({ width: 360, height: 800 });
       await page.emulateMedia({ colorScheme });
       await sendPreset(page, 'W3C traceparent + tracestate');
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await page.locator('html').evaluate((html) => html.scrollWidth - html.clientWidth);
       expect(overflow).toBeLessThanOrEqual(0);
-      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const background = await page
+        .locator('body')
+        .evaluate((body) => body.ownerDocument.defaultView?.getComputedStyle(body).backgroundColor);
       expect(background).toBe(colorScheme === 'dark' ? 'rgb(21, 23, 26)' : 'rgb(251, 251, 250)');
       expect(problems).toEqual([]);
       await page.close();
@@ -327,26 +333,26 @@ describe('the page itself', () => {
       .map((span) => `${span.localEndpoint?.serviceName} ${span.kind} ${span.name}`);
     expect(ours).toContain('frontend SERVER GET /ui/api/send');
     // Assets, config and loop polling made no spans at all.
-    expect(zipkin.spans.filter((span) => /\/ui\/(?!api\/send)/.test(span.name))).toEqual([]);
+    expect(zipkin.spans.filter((span) => /\/ui\/(?!api\/send)/.test(span.name ?? ''))).toEqual([]);
     await page.close();
   });
 
   it('lists the loop live: mode, counts and the last ticks, joined; pause, resume and rate through /loop', async () => {
     const { page, problems } = await openPage(frontend.url);
     await expect.poll(() => page.locator('.ticks tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(1);
-    expect(await page.locator('[data-fact="mode"]').innerText()).toBe('generate');
+    expect(await shown(page.locator('[data-fact="mode"]'))).toBe('generate');
     const firstRow = page.locator('.ticks tbody tr').first();
-    expect(await firstRow.locator('td').nth(4).innerText()).toBe('joined');
-    const tickTrace = await firstRow.locator('td a').innerText();
+    expect(await shown(firstRow.locator('td').nth(4))).toBe('joined');
+    const tickTrace = await shown(firstRow.locator('td a'));
     expect(await firstRow.locator('td a').getAttribute('href')).toBe(`${JAEGER}/trace/${tickTrace}`);
 
     await page.getByRole('button', { name: 'Pause' }).click();
-    await expect.poll(() => page.locator('[data-fact="state"]').innerText()).toBe('paused');
+    await expect.poll(() => shown(page.locator('[data-fact="state"]'))).toBe('paused');
     await page.getByRole('button', { name: 'Resume' }).click();
-    await expect.poll(() => page.locator('[data-fact="state"]').innerText()).toBe('running');
+    await expect.poll(() => shown(page.locator('[data-fact="state"]'))).toBe('running');
     await page.getByLabel('ticks per second').fill('4');
     await page.getByRole('button', { name: 'Set rate' }).click();
-    await expect.poll(() => page.locator('[data-fact="rate"]').innerText()).toBe('4/s');
+    await expect.poll(() => shown(page.locator('[data-fact="rate"]'))).toBe('4/s');
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -184,6 +184,8 @@ function tell(service: string, received: Received, caller: Caller): { story: str
   }
   const broken = !caller.user;
   const breakNote = broken ? ' The chain is broken here.' : '';
+  if (!caller.propagated && caller.user)
+    return { story: `${service} started a new trace ${short(trace)}: no context arrived.`, broken };
   if (!caller.propagated)
     return {
       story: `${service} started a new trace ${short(trace)}: no context arrived (${from} called it without trace headers, PROPAGATION=off).${breakNote}`,
