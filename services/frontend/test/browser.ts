@@ -28,6 +28,8 @@ export interface Browser {
 export async function launchBrowser(
   options: { colorScheme?: 'light' | 'dark'; width?: number } = {},
 ): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH); .ci/run installs it`);
   const profile = await mkdtemp(join(tmpdir(), 'meshtrace-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -7,21 +7,10 @@
  * DOM-free: the page draws it, and the loop uses it to call a tick joined or
  * broken. Parsed JSON of any shape is accepted; the walk never throws.
  */
+import type { DownstreamReport, TraceFormat, TraceReport } from '@meshtrace/tracing';
 
-/** The fields of a hop's `trace` report, as it received them. */
-export interface Received {
-  readonly enabled: boolean;
-  readonly trace_id?: string;
-  readonly parent_span_id?: string;
-  readonly span_id?: string;
-  readonly sampled?: boolean;
-  readonly debug: boolean;
-  readonly continued: boolean;
-  readonly formats_received: readonly string[];
-  readonly x_request_id?: string;
-  readonly tracestate?: string;
-  readonly baggage?: string;
-}
+/** A hop's `trace` report: what it received and continued (packages/tracing/src/hop-report.ts). */
+export type Received = TraceReport;
 
 /** The fields compared hop to hop, in the order the page shows them. */
 export const FIELDS = [
@@ -37,18 +26,8 @@ export const FIELDS = [
 ] as const;
 export type Field = (typeof FIELDS)[number];
 
-/** The call a hop made to the next one, from its `downstream[0]` report. */
-export interface Call {
-  readonly url: string;
-  readonly ok: boolean;
-  readonly status?: number;
-  readonly duration_ms: number;
-  readonly started_ms: number;
-  /** The CLIENT span: the parent the next hop should report. */
-  readonly span_id?: string;
-  readonly propagated: boolean;
-  readonly error?: string;
-}
+/** The call a hop made to the next one: its `downstream[0]` report, the error in one line, the body walked on. */
+export type Call = Omit<DownstreamReport, 'body' | 'error'> & { readonly error?: string };
 
 export interface Hop {
   readonly service: string;
@@ -87,6 +66,8 @@ export interface Chain {
 
 type Json = Record<string, unknown>;
 
+const FORMATS: readonly unknown[] = ['b3multi', 'b3', 'traceparent'] satisfies readonly TraceFormat[];
+
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null;
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const number = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
@@ -98,7 +79,7 @@ export const short = (id: string | undefined): string => (id ? `${id.slice(0, 4)
 function readReceived(value: unknown): Received | undefined {
   if (!isObject(value) || typeof value.enabled !== 'boolean') return undefined;
   const formats = Array.isArray(value.formats_received)
-    ? value.formats_received.filter((f) => typeof f === 'string')
+    ? value.formats_received.filter((format): format is TraceFormat => FORMATS.includes(format))
     : [];
   const optional = (key: string) => {
     const found = text(value[key]);

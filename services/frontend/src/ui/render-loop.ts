@@ -1,25 +1,5 @@
+import type { LoopStatus } from '../loop-control.ts';
 import { h, traceLink } from './dom.ts';
-
-/** `GET /loop`'s answer, as far as the page reads it. */
-export interface LoopStatus {
-  readonly mode: string;
-  readonly state: string;
-  readonly rate: number;
-  readonly concurrency: number;
-  readonly sent: number;
-  readonly ok: number;
-  readonly failed: number;
-  readonly skipped: number;
-  readonly last_error: string | null;
-  readonly latency_ms: { readonly p50: number | null; readonly p99: number | null };
-  readonly recent_ticks: ReadonlyArray<{
-    readonly at: string;
-    readonly trace_id: string;
-    readonly status: number | string;
-    readonly duration_ms: number;
-    readonly chain: string;
-  }>;
-}
 
 const ms = (value: number | null) => (value === null ? '–' : `${value.toFixed(1)} ms`);
 
