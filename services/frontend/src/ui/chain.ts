@@ -148,9 +148,10 @@ function tell(service: string, received: Received, caller: Caller): { story: str
       };
     const dropped = caller.traceIds.filter((id) => id !== trace);
     const conflict = dropped.length > 0 ? ` It dropped the other trace you named, ${short(dropped[0])}.` : '';
+    // The page invents the parent id, as the tutorial's curl did: no one reports that span.
     if (caller.user)
       return {
-        story: `${service} continued trace ${short(trace)} as a child of span ${short(parent)} you sent.${conflict}`,
+        story: `${service} continued trace ${short(trace)} as a child of span ${short(parent)} you sent.${conflict} No one reports that span, so Jaeger shows it as a missing parent.`,
         broken: false,
       };
     if (caller.spanIds.includes(parent ?? ''))

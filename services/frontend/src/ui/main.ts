@@ -5,12 +5,11 @@
  * Every URL is relative, so the page works behind a port-forward or a path prefix.
  */
 
-import type { LoopStatus } from '../loop-control.ts';
 import { walkChain } from './chain.ts';
 import { byId, h } from './dom.ts';
 import { freshIds, headerText, namedIds, PRESETS, parseHeaderText } from './presets.ts';
 import { renderChain } from './render-chain.ts';
-import { renderLoopSummary, renderTicks } from './render-loop.ts';
+import { type LoopStatus, renderLoopSummary, renderTicks } from './render-loop.ts';
 
 /** How often the loop panel refreshes while the page is visible. */
 const LOOP_REFRESH_MS = 2000;

@@ -1,5 +1,27 @@
-import type { LoopStatus } from '../loop-control.ts';
 import { h, traceLink } from './dom.ts';
+
+/**
+ * `GET /ui/api/loop`'s answer (LoopStatus in ../loop-control.ts), as far as the
+ * page reads it. Declared here, not imported: the page's tsc project shares no
+ * source with the server's but chain.ts, so each compiles it into its own output.
+ */
+export interface LoopStatus {
+  readonly mode: string;
+  readonly state: string;
+  readonly rate: number;
+  readonly sent: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly latency_ms: { readonly p50: number | null; readonly p99: number | null };
+  readonly recent_ticks: ReadonlyArray<{
+    readonly at: string;
+    readonly trace_id: string;
+    readonly status: number | string;
+    readonly duration_ms: number;
+    readonly chain: string;
+  }>;
+}
 
 const ms = (value: number | null) => (value === null ? '–' : `${value.toFixed(1)} ms`);
 
