@@ -22,6 +22,14 @@ function hop(name: string, trace: Record<string, unknown>, downstream: unknown[]
   };
 }
 
+/** A hop that continued TRACE as a child of `parent`. */
+const continued = (name: string, parent: string, span: string, downstream: unknown[] = []) =>
+  hop(name, { trace_id: TRACE, parent_span_id: parent, span_id: span, continued: true }, downstream);
+
+/** A hop that started trace OTHER itself. */
+const started = (name: string, formats: string[] = []) =>
+  hop(name, { trace_id: OTHER, span_id: '3333333333333333', continued: false, formats_received: formats });
+
 const call = (spanId: string, body: unknown, extra: Record<string, unknown> = {}) => ({
   url: 'http://next/',
   ok: true,
@@ -36,21 +44,9 @@ const call = (spanId: string, body: unknown, extra: Record<string, unknown> = {}
 
 describe('walking a chain of hop reports', () => {
   it('joins when each hop continues the trace as a child of its caller’s CLIENT span', () => {
-    const report = hop(
-      'backend',
-      { trace_id: TRACE, parent_span_id: 'a2fb4a1d1a96d312', span_id: '1111111111111111', continued: true },
-      [
-        call(
-          '2222222222222222',
-          hop('backend-2', {
-            trace_id: TRACE,
-            parent_span_id: '2222222222222222',
-            span_id: '3333333333333333',
-            continued: true,
-          }),
-        ),
-      ],
-    );
+    const report = continued('backend', 'a2fb4a1d1a96d312', '1111111111111111', [
+      call('2222222222222222', continued('backend-2', '2222222222222222', '3333333333333333')),
+    ]);
     const chain = walkChain(report, frontendCaller);
     expect(chain.verdict).toBe('joined');
     expect(chain.hops.map((h) => h.story)).toEqual([
@@ -62,12 +58,7 @@ describe('walking a chain of hop reports', () => {
   });
 
   it('names the proxy when the parent is a span between the caller’s CLIENT span and the callee (an Envoy sidecar)', () => {
-    const report = hop('backend', {
-      trace_id: TRACE,
-      parent_span_id: '9c1e000000000000',
-      span_id: '1111111111111111',
-      continued: true,
-    });
+    const report = continued('backend', '9c1e000000000000', '1111111111111111');
     const chain = walkChain(report, frontendCaller);
     expect(chain.verdict).toBe('joined');
     expect(chain.hops[0]?.story).toBe(
@@ -76,19 +67,9 @@ describe('walking a chain of hop reports', () => {
   });
 
   it('breaks where a service got its caller’s call without the trace', () => {
-    const report = hop(
-      'backend',
-      { trace_id: TRACE, parent_span_id: 'a2fb4a1d1a96d312', span_id: '1111111111111111', continued: true },
-      [
-        call(
-          '2222222222222222',
-          hop('backend-2', { trace_id: OTHER, span_id: '3333333333333333', continued: false, formats_received: [] }),
-          {
-            propagated: false,
-          },
-        ),
-      ],
-    );
+    const report = continued('backend', 'a2fb4a1d1a96d312', '1111111111111111', [
+      call('2222222222222222', started('backend-2'), { propagated: false }),
+    ]);
     const chain = walkChain(report, frontendCaller);
     expect(chain.verdict).toBe('broken');
     expect(chain.hops[1]).toMatchObject({ broken: true, changed: expect.arrayContaining(['trace_id']) });
@@ -98,32 +79,17 @@ describe('walking a chain of hop reports', () => {
   });
 
   it('says invalid headers arrived when a hop could not use them', () => {
-    const report = hop('backend', {
-      trace_id: OTHER,
-      span_id: '1111111111111111',
-      continued: false,
-      formats_received: ['traceparent'],
-    });
+    const report = started('backend', ['traceparent']);
     expect(walkChain(report, frontendCaller).hops[0]?.story).toBe(
       'backend started a new trace 0af7…: the trace headers that arrived (traceparent) were not valid. The chain is broken here.',
     );
   });
 
   it('stops, broken, at a failed call', () => {
-    const report = hop(
-      'backend',
-      { trace_id: TRACE, parent_span_id: 'a2fb4a1d1a96d312', span_id: '1111111111111111', continued: true },
-      [
-        {
-          url: 'http://next/',
-          ok: false,
-          duration_ms: 2000,
-          started_ms: 1,
-          propagated: true,
-          error: { code: 'timeout', message: 'aborted' },
-        },
-      ],
-    );
+    const failed = { url: 'http://next/', ok: false, duration_ms: 2000, started_ms: 1, propagated: true };
+    const report = continued('backend', 'a2fb4a1d1a96d312', '1111111111111111', [
+      { ...failed, error: { code: 'timeout', message: 'aborted' } },
+    ]);
     const chain = walkChain(report, frontendCaller);
     expect(chain).toMatchObject({
       verdict: 'broken',
@@ -146,13 +112,14 @@ describe('walking a chain of hop reports', () => {
   });
 
   it('lets the first hop start the trace when the caller sent none on purpose (the page, a headerless tick)', () => {
-    const report = hop('backend', {
-      trace_id: OTHER,
-      span_id: '1111111111111111',
-      continued: false,
-      formats_received: [],
+    const chain = walkChain(started('backend'), {
+      name: 'you',
+      user: true,
+      traceIds: [],
+      spanIds: [],
+      propagated: false,
     });
-    const chain = walkChain(report, { name: 'you', user: true, traceIds: [], spanIds: [], propagated: false });
     expect(chain.verdict).toBe('joined');
+    expect(chain.hops[0]?.story).toBe('backend started a new trace 0af7…: no context arrived.');
   });
 });
