@@ -140,6 +140,22 @@ describe('the deployed services, started as the image starts them', () => {
     }
   });
 
+  test("the frontend's deployed folder serves the /ui/ page and every asset it loads", async () => {
+    const page = await request(`${frontend.url}/ui/`);
+    expect(page.statusCode, frontend.output()).toBe(200);
+    const html = await page.body.text();
+    const assets = [...html.matchAll(/(?:src|href)="([\w-]+\.(?:js|css))"/g)].map((match) => match[1]);
+    expect(assets).toEqual(expect.arrayContaining(['style.css', 'main.js']));
+    for (const asset of assets) {
+      const response = await request(`${frontend.url}/ui/${asset}`);
+      expect(response.statusCode, `${asset}\n${frontend.output()}`).toBe(200);
+      const text = await response.body.text();
+      // Every module main.js imports ships too.
+      for (const [, imported] of text.matchAll(/from '\.\/([\w-]+\.js)'/g))
+        expect((await request(`${frontend.url}/ui/${imported}`)).statusCode, imported).toBe(200);
+    }
+  });
+
   test('a request through both reports one trace to Zipkin, backend span under the frontend call', async () => {
     const response = await request(`${frontend.url}/`);
     expect(response.statusCode, frontend.output()).toBe(200);

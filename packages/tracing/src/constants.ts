@@ -40,9 +40,11 @@ export const TRACERESPONSE = 'traceresponse';
  * forwarded-headers.ts). The trace headers above are not in this list: they are
  * re-written by the propagators with our own span id, which is the point.
  */
+/** Envoy's request id: joins access logs across hops, and Envoy derives its sampling decision from it. */
+export const X_REQUEST_ID = 'x-request-id';
+
 export const FORWARDED_HEADERS = [
-  /** Envoy's request id: joins access logs across hops, and Envoy derives its sampling decision from it. */
-  'x-request-id',
+  X_REQUEST_ID,
   /** Lightstep/OpenTracing span context, forwarded by Istio's Bookinfo. */
   'x-ot-span-context',
   /** Google Cloud Trace context, for meshes exporting to Cloud Trace. */

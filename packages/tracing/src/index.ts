@@ -10,6 +10,13 @@ export {
 export { type ExportStats, SPAN_EXPORT_COUNTERS } from './export-stats.ts';
 export { type RequestTrace, type TracingPluginOptions, tracing } from './fastify-tracing.ts';
 export { pickForwardedHeaders } from './forwarded-headers.ts';
+export {
+  type CallFacts,
+  type DownstreamReport,
+  downstreamReport,
+  type TraceReport,
+  traceReport,
+} from './hop-report.ts';
 export { describeTraceHeaders, type IncomingTraceHeaders, type TraceFormat } from './incoming-context.ts';
 export { type TraceLogFields, traceLogFields } from './log-correlation.ts';
 export { B3_SAMPLING, b3SamplingOf, createPropagator, type PropagatorName, TRACE_FLAG_RANDOM } from './propagation.ts';

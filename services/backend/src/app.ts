@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { counterFrom, fastifyOptions, health, type Logger, metrics } from '@meshtrace/service-kit';
-import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, tracing } from '@meshtrace/tracing';
+import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, traceReport, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';
 import type { Dispatcher } from 'undici';
 import { type BackendConfig, delayOf } from './config.ts';
 import { callDownstreams } from './downstream.ts';
-import { echoBody, traceReport } from './echo-body.ts';
+import { echoBody } from './echo-body.ts';
 import { echoableEnv } from './echo-env.ts';
 import { decideFault, FAULT_ATTRIBUTES, type FaultDefaults, padBody } from './fault-request.ts';
 import { redactedHeaderNames } from './redact.ts';
@@ -90,6 +90,7 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
             timeoutMs: config.downstreamTimeoutMs,
             dispatcher: deps.dispatcher,
             propagate: config.propagation === 'on',
+            elapsedMs: () => reply.elapsedTime,
           });
     for (const call of downstream) {
       const outcome = call.status === undefined ? (call.error?.code ?? 'other') : String(call.status);
@@ -110,6 +111,7 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
       service: { name: config.serviceName, version: config.serviceVersion },
       trace: traceReport(request.trace, request.headers),
       downstream,
+      elapsedMs: reply.elapsedTime,
       redacted,
       env: echoedEnv,
     });

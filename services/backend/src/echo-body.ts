@@ -1,39 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { describeTraceHeaders, type RequestTrace, type TraceFormat } from '@meshtrace/tracing';
-import type { DownstreamReport } from './downstream.ts';
+import type { DownstreamReport, TraceReport } from '@meshtrace/tracing';
 import { redactHeaders } from './redact.ts';
-
-/** The trace context this hop received and continued. */
-export interface TraceReport {
-  /** false with OTEL_SDK_DISABLED=true: no ids are reported. */
-  readonly enabled: boolean;
-  readonly trace_id?: string;
-  /** The caller's span id (our parent); absent when we started a new trace. */
-  readonly parent_span_id?: string;
-  /** Our own SERVER span. */
-  readonly span_id?: string;
-  readonly sampled?: boolean;
-  readonly debug: boolean;
-  /** Whether valid incoming context was continued (false: a new root trace). */
-  readonly continued: boolean;
-  readonly formats_received: readonly TraceFormat[];
-}
-
-export function traceReport(requestTrace: RequestTrace | undefined, headers: IncomingHttpHeaders): TraceReport {
-  const { formats, debug } = describeTraceHeaders(headers);
-  if (!requestTrace) return { enabled: false, debug, continued: false, formats_received: formats };
-  const own = requestTrace.span.spanContext();
-  return {
-    enabled: true,
-    trace_id: own.traceId,
-    ...(requestTrace.parent ? { parent_span_id: requestTrace.parent.spanId } : {}),
-    span_id: own.spanId,
-    sampled: (own.traceFlags & 1) === 1,
-    debug,
-    continued: requestTrace.parent !== undefined,
-    formats_received: formats,
-  };
-}
 
 export interface EchoInput {
   readonly method: string;
@@ -45,13 +12,18 @@ export interface EchoInput {
   readonly service: { readonly name: string; readonly version: string };
   readonly trace: TraceReport;
   readonly downstream: readonly DownstreamReport[];
+  /** ms from the request's arrival to this answer (delays and downstream calls included). */
+  readonly elapsedMs: number;
   /** Header names echoed as "[redacted]": the defaults plus REDACT_HEADERS. */
   readonly redacted?: ReadonlySet<string>;
   /** Only with ECHO_ENV=true, already filtered by echoableEnv(). */
   readonly env?: Readonly<Record<string, string>> | undefined;
 }
 
-/** The JSON echo: what arrived, who answered, and the trace context it carried on. Pure. */
+/**
+ * The JSON echo: what arrived, who answered, the trace context it carried on,
+ * and each downstream's own echo nested in `downstream[].body`. Pure.
+ */
 export function echoBody(input: EchoInput) {
   return {
     service: input.service,
@@ -62,6 +34,7 @@ export function echoBody(input: EchoInput) {
     headers: redactHeaders(input.headers, input.redacted),
     ...(input.body === undefined || input.body === '' ? {} : { body: input.body }),
     trace: input.trace,
+    elapsed_ms: Math.round(input.elapsedMs * 100) / 100,
     downstream: input.downstream,
     ...(input.env === undefined ? {} : { env: input.env }),
   };

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const TRACE_128 = '463ac35c9f6413ad48485a3953bb6124';
 const SPAN = 'a2fb4a1d1a96d312';
 const OTHER_TRACE = '0af7651916cd43dd8448eb211c80319c';
+const OTHER_SPAN = 'b7ad6b7169203331';
 
 interface Echo {
   headers: Record<string, string>;
@@ -23,8 +24,20 @@ interface Echo {
     debug: boolean;
     continued: boolean;
     formats_received: string[];
+    x_request_id?: string;
+    tracestate?: string;
+    baggage?: string;
   };
-  downstream: Array<{ ok: boolean; status?: number; body?: Echo }>;
+  elapsed_ms: number;
+  downstream: Array<{
+    ok: boolean;
+    status?: number;
+    body?: Echo;
+    span_id?: string;
+    propagated: boolean;
+    started_ms: number;
+    duration_ms: number;
+  }>;
 }
 
 let zipkin: ZipkinReceiver;
@@ -143,5 +156,36 @@ describe('trace context across processes', () => {
     expect(body.downstream[0]?.body?.headers['x-request-id']).toBe(requestId);
     const without = await echo({});
     expect(without.downstream[0]?.body?.headers['x-request-id']).toBeUndefined();
+  });
+
+  it('reports the call it made to each downstream: its CLIENT span, whether it propagated, and when', async () => {
+    const body = await echo({ 'x-b3-traceid': TRACE_128, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' });
+    const call = body.downstream[0];
+    // The CLIENT span the backend reports is the parent the next hop reports: one hop hands over to the next.
+    expect(call?.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(call?.body?.trace.parent_span_id).toBe(call?.span_id);
+    expect(call?.propagated).toBe(true);
+    expect(call?.started_ms).toBeGreaterThanOrEqual(0);
+    expect(body.elapsed_ms).toBeGreaterThanOrEqual((call?.started_ms ?? 0) + (call?.duration_ms ?? 0));
+  });
+
+  it('reports x-request-id, tracestate and baggage as they arrived at each hop', async () => {
+    const body = await echo({
+      traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01`,
+      tracestate: 'congo=t61rcWkgMzE',
+      baggage: 'tenant=blue',
+      'x-request-id': 'edge-7',
+    });
+    expect(body.trace).toMatchObject({
+      x_request_id: 'edge-7',
+      tracestate: 'congo=t61rcWkgMzE',
+      baggage: 'tenant=blue',
+    });
+    // Carried on by the propagators (tracestate, baggage) and the forwarded-header list (x-request-id).
+    expect(body.downstream[0]?.body?.trace).toMatchObject({
+      x_request_id: 'edge-7',
+      tracestate: 'congo=t61rcWkgMzE',
+      baggage: 'tenant=blue',
+    });
   });
 });

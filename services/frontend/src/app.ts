@@ -6,6 +6,7 @@ import type { FrontendConfig } from './config.ts';
 import { LoopControl, parseLoopCommand } from './loop-control.ts';
 import { registerLoopMetrics } from './loop-metrics.ts';
 import { LoopStats } from './loop-stats.ts';
+import { ui } from './ui-routes.ts';
 
 export interface FrontendDeps {
   readonly config: FrontendConfig;
@@ -28,7 +29,8 @@ function parseJson(text: string): unknown {
 /**
  * Builds the frontend's server: `GET /` continues the caller's trace (an
  * ingress gateway, or your curl), calls the target and answers with its
- * answer and the trace id. The loop is started by the entry point.
+ * answer and the trace id. `/ui/` is the propagation explorer. The loop is
+ * started by the entry point.
  */
 export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -42,6 +44,7 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
   for (const counter of SPAN_EXPORT_COUNTERS)
     counterFrom(app.metrics, counter.name, counter.help, () => counter.read(exportStats()));
   registerLoopMetrics(app.metrics, loop.stats);
+  await app.register(ui, { config, dispatcher: deps.dispatcher, loop });
 
   app.get('/', async function callTarget(request, reply) {
     const result = await tracedRequest(config.targetUrl, {

@@ -122,6 +122,13 @@ export const frontendSchema = {
     description:
       "`debug`: send `x-b3-flags: 1`, which makes Envoy sample whatever the mesh's rate. `sampled`: send `x-b3-sampled: 1` in `headerless` mode too.",
   },
+  jaegerUiUrl: {
+    env: 'JAEGER_UI_URL',
+    type: 'url',
+    default: '',
+    description:
+      "Jaeger's UI, for the trace links on `/ui/`: `http://localhost:16686` in Compose, `http://localhost:16686/jaeger` through a port-forward to Istio's addon. Empty: no links.",
+  },
 } as const;
 
 /** Settings plus who the service is (OTEL_SERVICE_NAME, SERVICE_VERSION: see @meshtrace/tracing). */

@@ -1,4 +1,6 @@
-/** What the loop has done: counters and recent latencies, for `GET /loop` and /metrics. Pure. */
+import { type RecentTick, RecentTicks } from './recent-ticks.ts';
+
+/** What the loop has done: counters, recent latencies and the last ticks, for `GET /loop` and /metrics. Pure. */
 
 /** How many latencies the percentiles look at: recent enough to move, big enough for a p99. */
 const WINDOW = 1000;
@@ -10,6 +12,8 @@ export interface LoopSnapshot {
   readonly skipped: number;
   readonly last_error: string | null;
   readonly latency_ms: { readonly p50: number | null; readonly p99: number | null };
+  /** The last ticks, newest first. */
+  readonly recent_ticks: readonly RecentTick[];
 }
 
 export interface TickOutcome {
@@ -17,6 +21,8 @@ export interface TickOutcome {
   readonly durationMs: number;
   /** Why it failed: a status (`503`) or a failure code (`timeout`). */
   readonly error?: string;
+  /** The tick as the page lists it; absent, the tick is only counted. */
+  readonly tick?: RecentTick;
 }
 
 /** The value at quantile q of sorted values (nearest rank). */
@@ -32,6 +38,7 @@ export class LoopStats {
   skipped = 0;
   lastError: string | null = null;
   readonly #latencies: number[] = [];
+  readonly #recent = new RecentTicks();
   #next = 0;
 
   recordSent(): void {
@@ -51,6 +58,7 @@ export class LoopStats {
     // A ring buffer: old latencies are overwritten, memory stays bounded.
     this.#latencies[this.#next] = outcome.durationMs;
     this.#next = (this.#next + 1) % WINDOW;
+    if (outcome.tick) this.#recent.add(outcome.tick);
   }
 
   snapshot(): LoopSnapshot {
@@ -62,6 +70,7 @@ export class LoopStats {
       skipped: this.skipped,
       last_error: this.lastError,
       latency_ms: { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) },
+      recent_ticks: this.#recent.list(),
     };
   }
 }

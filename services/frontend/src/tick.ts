@@ -5,7 +5,9 @@ import type { Dispatcher } from 'undici';
 import type { FrontendConfig } from './config.ts';
 import { parseKeyValues } from './key-values.ts';
 import type { LoopStats } from './loop-stats.ts';
+import type { RecentTick } from './recent-ticks.ts';
 import { pickTarget, type Target } from './targets.ts';
+import { walkChain } from './ui/chain.ts';
 
 export interface TickDeps {
   readonly config: Pick<
@@ -40,9 +42,44 @@ function logTick(logger: Logger, method: string, url: string, result: TracedResp
   else logger.warn(fields, line);
 }
 
+function parseEcho(result: TracedResponse): unknown {
+  if (!result.ok || !String(result.headers['content-type']).includes('json')) return undefined;
+  try {
+    return JSON.parse(result.body);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The tick as `GET /loop` lists it. Joined or broken comes from the echo's own
+ * report of every hop. A headerless tick has no trace of its own: the first
+ * hop starts one, which is no break, and that is the trace listed.
+ */
+function recentTick(result: TracedResponse, traced: boolean, at: string): RecentTick {
+  const chain = walkChain(parseEcho(result), {
+    name: 'frontend',
+    user: !traced,
+    traceIds: result.traceId ? [result.traceId] : [],
+    spanIds: result.spanId ? [result.spanId] : [],
+    propagated: traced,
+  });
+  return {
+    at,
+    trace_id: result.traceId || (chain.hops[0]?.received.trace_id ?? ''),
+    status: result.ok ? result.status : result.failure,
+    duration_ms: result.durationMs,
+    chain: chain.hops.length === 0 ? 'unknown' : chain.verdict,
+  };
+}
+
 /** The headers every tick sends besides the trace context. */
 function fixedHeaders(config: TickDeps['config']): Record<string, string> {
-  const headers: Record<string, string> = Object.fromEntries(parseKeyValues(config.loopHeaders) ?? []);
+  // The echo answers with its hop report, from which each tick is called joined or broken.
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...Object.fromEntries(parseKeyValues(config.loopHeaders) ?? []),
+  };
   if (config.loopBody !== '') headers['content-type'] = 'text/plain; charset=utf-8';
   // Envoy samples a request carrying x-b3-flags: 1 whatever the mesh's sampling rate. A
   // headerless tick sends it alone; a generate tick starts a B3 debug trace (createTick).
@@ -71,6 +108,7 @@ export function createTick(deps: TickDeps): () => Promise<void> {
 
   const call = async (traced: boolean) => {
     const { url } = pickTarget(targets, random);
+    const startedAt = new Date().toISOString();
     stats.recordSent();
     const result = await tracedRequest(url, {
       method,
@@ -85,6 +123,7 @@ export function createTick(deps: TickDeps): () => Promise<void> {
       ok,
       durationMs: result.durationMs,
       ...(ok ? {} : { error: result.ok ? String(result.status) : result.failure }),
+      tick: recentTick(result, traced, startedAt),
     });
     logTick(logger, method, url, result);
     return ok;

@@ -55,7 +55,18 @@ describe('loop stats', () => {
       skipped: 3,
       last_error: '503',
       latency_ms: { p50: 50, p99: 99 },
+      recent_ticks: [],
     });
+  });
+
+  it('keeps the last 20 ticks, newest first, for the page', () => {
+    const stats = new LoopStats();
+    for (let n = 1; n <= 25; n++) {
+      const tick = { at: `t${n}`, trace_id: `${n}`, status: 200, duration_ms: n, chain: 'joined' as const };
+      stats.record({ ok: true, durationMs: n, tick });
+    }
+    const recent = stats.snapshot().recent_ticks;
+    expect(recent.map((tick) => tick.trace_id)).toEqual(Array.from({ length: 20 }, (_, i) => `${25 - i}`));
   });
 
   it('reports no latency before the first answer', () => {

@@ -1,0 +1,370 @@
+import { type ServiceProcess, startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, launchBrowser } from './browser.ts';
+
+/**
+ * The propagation explorer at /ui/, clicked through in headless Chromium
+ * against real chains on loopback: frontend → backend → backend-2, and the
+ * same with PROPAGATION=off on the first backend. Assertions are what a user
+ * reads on the page.
+ */
+
+const JAEGER = 'http://jaeger.example:16686/jaeger';
+
+let zipkin: ZipkinReceiver;
+let backend2: ServiceProcess;
+let backend: ServiceProcess;
+let frontend: ServiceProcess;
+let backendOff: ServiceProcess;
+let frontendOff: ServiceProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  zipkin = await startZipkinReceiver();
+  const tracing = { OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.url, OTEL_BSP_SCHEDULE_DELAY: '50' };
+  [backend2, browser] = await Promise.all([
+    startService('backend', { env: { ...tracing, OTEL_SERVICE_NAME: 'backend-2' } }),
+    launchBrowser(),
+  ]);
+  [backend, backendOff] = await Promise.all([
+    startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url } }),
+    startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url, PROPAGATION: 'off' } }),
+  ]);
+  [frontend, frontendOff] = await Promise.all([
+    startService('frontend', {
+      env: { ...tracing, TARGET_URL: `${backend.url}/`, LOOP_INTERVAL_MS: '200', JAEGER_UI_URL: JAEGER },
+    }),
+    startService('frontend', { env: { ...tracing, TARGET_URL: `${backendOff.url}/`, LOOP_MODE: 'off' } }),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([frontend, frontendOff, backend, backendOff, backend2].map((service) => service?.stop()));
+  await zipkin?.close();
+});
+
+/** A page with its console watched: any console error or uncaught exception fails the test that opened it. */
+async function openPage(url: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.context.newPage();
+  // A missing element fails fast with its locator named, well inside the test's own timeout.
+  page.setDefaultTimeout(5000);
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(`${url}/ui/`);
+  await page.locator('body[data-ready]').waitFor();
+  return { page, problems };
+}
+
+interface Sent {
+  readonly headers: Record<string, string>;
+}
+
+/** Picks a preset, sends it, and waits for the hops; returns the headers the page showed it would send. */
+async function sendPreset(page: Page, label: string, fault: { delay?: string; status?: string } = {}): Promise<Sent> {
+  await page.getByLabel('What the request carries').selectOption({ label });
+  if (fault.delay) await page.getByLabel('delay (ms)').fill(fault.delay);
+  if (fault.status) await page.getByLabel('status').fill(fault.status);
+  const text = await page.getByLabel(/Headers to send/).inputValue();
+  const headers = Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => line.includes(':'))
+      .map((line) => [line.slice(0, line.indexOf(':')).trim(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
+  const previous = await page.locator('.chain').count();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  if (previous > 0) await page.locator('.chain').first().waitFor({ state: 'detached' });
+  await page.locator('.chain').waitFor();
+  return { headers };
+}
+
+/** What the page shows on one hop's arrow and box, read in one go from the rendered DOM. */
+async function arrow(page: Page, service: string) {
+  const shown = await page.locator(`li.hop[data-service="${service}"]`).evaluate((hop) => {
+    const cell = (name: string) => hop.querySelector(`dd[data-field="${name}"]`);
+    const text = (name: string) => cell(name)?.textContent?.trim() ?? '';
+    return {
+      traceId: text('trace_id'),
+      parent: text('parent_span_id'),
+      own: text('span_id'),
+      sampled: text('sampled'),
+      debug: text('debug'),
+      formats: text('formats_received'),
+      requestId: text('x_request_id'),
+      tracestate: text('tracestate'),
+      baggage: text('baggage'),
+      marked: [...hop.querySelectorAll('dd[data-field]:has(mark)')].map((dd) => dd.getAttribute('data-field') ?? ''),
+      story: hop.querySelector('.story')?.textContent?.trim() ?? '',
+      broken: hop.classList.contains('broken'),
+      box: hop.querySelector('.service')?.textContent ?? '',
+      link: cell('trace_id')?.querySelector('a')?.getAttribute('href') ?? null,
+    };
+  });
+  return {
+    ...shown,
+    changed: async (name: string) => shown.marked.includes(name),
+    clientSpan: /CLIENT span ([0-9a-f]{16})/.exec(shown.box)?.[1],
+  };
+}
+
+async function hopServices(page: Page): Promise<string[]> {
+  return page
+    .locator('li.hop[data-service]')
+    .evaluateAll((items) => items.map((item) => item.getAttribute('data-service') ?? ''));
+}
+
+/** The text as the user sees it, rendered (Playwright's Locator.innerText, not the DOM property). */
+// biome-ignore lint/performance/useDomNodeTextContent: a Playwright Locator, whose innerText is the rendered text
+const shown = (locator: Locator) => locator.innerText();
+
+const pad = (id: string) => id.padStart(32, '0');
+
+describe('send one request', () => {
+  /**
+   * One row per preset: which trace the frontend must continue (from which
+   * header), and the sampling it must report. Every row then checks the
+   * whole chain hop by hop.
+   */
+  it.each([
+    {
+      label: 'B3 multi-header, sampled',
+      trace: 'x-b3-traceid',
+      parent: 'x-b3-spanid',
+      sampled: 'true',
+      debug: 'false',
+    },
+    {
+      label: 'B3 multi-header, not sampled',
+      trace: 'x-b3-traceid',
+      parent: 'x-b3-spanid',
+      sampled: 'false',
+      debug: 'false',
+    },
+    {
+      label: 'B3 multi-header, deferred',
+      trace: 'x-b3-traceid',
+      parent: 'x-b3-spanid',
+      sampled: 'true',
+      debug: 'false',
+    },
+    { label: 'B3 multi-header, debug', trace: 'x-b3-traceid', parent: 'x-b3-spanid', sampled: 'true', debug: 'true' },
+    { label: 'Single b3 header', trace: 'b3', parent: 'b3', sampled: 'true', debug: 'false' },
+    {
+      label: 'W3C traceparent + tracestate',
+      trace: 'traceparent',
+      parent: 'traceparent',
+      sampled: 'true',
+      debug: 'false',
+    },
+    {
+      label: 'B3 and traceparent naming different traces',
+      trace: 'x-b3-traceid',
+      parent: 'x-b3-spanid',
+      sampled: 'true',
+      debug: 'false',
+    },
+    // Whether a deny without ids is honoured is packages/tracing's rule, tested there; here only that every hop agrees.
+    { label: 'A deny without ids', trace: undefined, parent: undefined, sampled: undefined, debug: 'false' },
+    { label: 'Malformed ids', trace: undefined, parent: undefined, sampled: 'true', debug: 'false' },
+    { label: 'Nothing', trace: undefined, parent: undefined, sampled: 'true', debug: 'false' },
+  ])('$label: three hops, each continuing the one before', async (row) => {
+    const { page, problems } = await openPage(frontend.url);
+    const { headers } = await sendPreset(page, row.label);
+
+    expect(await hopServices(page)).toEqual(['frontend', 'backend', 'backend-2']);
+    await expect.poll(() => shown(page.locator('.hop-count'))).toBe('3 hops');
+    const first = await arrow(page, 'frontend');
+    const second = await arrow(page, 'backend');
+    const third = await arrow(page, 'backend-2');
+
+    // The first hop: the trace and parent the headers named, or a new trace.
+    const named = (name: string | undefined, index: number) => {
+      if (name === undefined) return undefined;
+      const value = headers[name] ?? '';
+      return name === 'b3' || name === 'traceparent' ? value.split('-')[index] : value;
+    };
+    const traceId = named(row.trace, row.trace === 'traceparent' ? 1 : 0);
+    if (traceId) {
+      expect(first.traceId).toBe(pad(traceId));
+      expect(first.parent).toBe(named(row.parent, row.parent === 'traceparent' ? 2 : 1));
+      expect(first.story).toContain(`frontend continued trace ${traceId.slice(0, 4)}`);
+    } else {
+      expect(first.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(first.parent).toBe('none (a root)');
+      expect(first.story).toContain('frontend started a new trace');
+    }
+    if (row.sampled !== undefined) expect(first.sampled).toBe(row.sampled);
+    expect(first.debug).toBe(row.debug);
+
+    // Every later hop: the same trace, as a child of the caller's CLIENT span; the ids that changed are marked.
+    for (const [caller, callee] of [
+      [first, second],
+      [second, third],
+    ] as const) {
+      expect(callee.traceId).toBe(first.traceId);
+      expect(await callee.changed('trace_id')).toBe(false);
+      expect(callee.parent).toBe(caller.clientSpan);
+      expect(await callee.changed('parent_span_id')).toBe(true);
+      expect(callee.sampled).toBe(first.sampled);
+      expect(callee.debug).toBe(row.debug);
+      expect(callee.requestId).toBe(headers['x-request-id'] ?? '–');
+      expect(callee.baggage).toBe(headers.baggage ?? '–');
+      expect(callee.broken).toBe(false);
+    }
+    expect(second.story).toMatch(
+      /^backend continued trace [0-9a-f]{4}… as a child of frontend's CLIENT span [0-9a-f]{4}…/,
+    );
+    expect(third.story).toMatch(/^backend-2 continued trace [0-9a-f]{4}… as a child of backend's CLIENT span/);
+    if (headers.tracestate) {
+      expect(first.tracestate).toBe(headers.tracestate);
+      expect(second.tracestate).toBe(headers.tracestate);
+      // Whatever the next hop received, a difference is marked.
+      expect(await third.changed('tracestate')).toBe(third.tracestate !== second.tracestate);
+    }
+    await expect.poll(() => shown(page.locator('.verdict').first())).toMatch(/^✔ One trace .* across 3 services/);
+    // Each trace id links to Jaeger's view of it.
+    expect(third.link).toBe(`${JAEGER}/trace/${first.traceId}`);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('says which trace won when B3 and traceparent name different ones', async () => {
+    const { page } = await openPage(frontend.url);
+    const { headers } = await sendPreset(page, 'B3 and traceparent naming different traces');
+    const dropped = headers.traceparent?.split('-')[1] ?? '';
+    expect((await arrow(page, 'frontend')).story).toContain(
+      `It dropped the other trace you named, ${dropped.slice(0, 4)}…`,
+    );
+    await page.close();
+  });
+
+  it('shows a broken chain unmistakably when the first backend runs with PROPAGATION=off', async () => {
+    const { page, problems } = await openPage(frontendOff.url);
+    await sendPreset(page, 'B3 multi-header, sampled');
+    expect(await hopServices(page)).toEqual(['frontend', 'backend', 'backend-2']);
+    const second = await arrow(page, 'backend');
+    const third = await arrow(page, 'backend-2');
+    expect(third.broken).toBe(true);
+    expect(third.traceId).not.toBe(second.traceId);
+    expect(await third.changed('trace_id')).toBe(true);
+    expect(third.parent).toBe('none (a root)');
+    expect(third.story).toMatch(
+      /^Broken: backend-2 started a new trace [0-9a-f]{4}…: no context arrived \(backend called it without trace headers, PROPAGATION=off\)/,
+    );
+    expect(await shown(page.locator('.verdict.broken').first())).toMatch(/^✖ Broken chain/);
+    // No JAEGER_UI_URL on this frontend: ids are shown, not linked.
+    expect(third.link).toBeNull();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('asks the backend for a fault and shows its answer and the delay on the waterfall', async () => {
+    const { page, problems } = await openPage(frontend.url);
+    await sendPreset(page, 'B3 multi-header, sampled', { delay: '120', status: '503' });
+    const frontendBox = await shown(page.locator('li.hop[data-service="frontend"] .service'));
+    expect(frontendBox).toMatch(/called http:\/\/127\.0\.0\.1:\d+\/: status 503/);
+    expect(await hopServices(page)).toEqual(['frontend', 'backend', 'backend-2']);
+    const backendMs = Number.parseFloat(await shown(page.locator('.wf-row').nth(1).locator('.wf-ms')));
+    expect(backendMs).toBeGreaterThanOrEqual(120);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses a bad fault: the form will not send it, and the frontend answers 400 with the reason', async () => {
+    const { page } = await openPage(frontend.url);
+    await page.getByLabel('delay (ms)').fill('99999999');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    expect(await page.locator('#delay:invalid').count()).toBe(1);
+    expect(await page.locator('.chain').count()).toBe(0);
+    await page.close();
+    const refused = await fetch(`${frontend.url}/ui/api/send?delay_ms=soon`);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ reason: 'delay_ms="soon": expected an integer from 0 to 60000' });
+  });
+
+  it('works from the keyboard alone', async () => {
+    const { page } = await openPage(frontend.url);
+    await page.locator('body').press('Tab');
+    await expect.poll(() => page.locator(':focus').getAttribute('id')).toBe('preset');
+    // Chromium's closed <select> changes its value with the arrow keys.
+    await page.keyboard.press('ArrowDown');
+    expect(await page.locator('#preset').inputValue()).toBe('b3-not-sampled');
+    for (const id of ['headers', 'delay', 'status', 'send']) {
+      await page.keyboard.press('Tab');
+      await expect.poll(() => page.locator(':focus').getAttribute('id')).toBe(id);
+    }
+    await page.keyboard.press('Enter');
+    await page.locator('.chain').waitFor();
+    expect((await arrow(page, 'frontend')).sampled).toBe('false');
+    await page.close();
+  });
+
+  it('fits a 360 px wide screen, light and dark', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { page, problems } = await openPage(frontend.url);
+      await page.setViewportSize({ width: 360, height: 800 });
+      await page.emulateMedia({ colorScheme });
+      await sendPreset(page, 'W3C traceparent + tracestate');
+      const overflow = await page.locator('html').evaluate((html) => html.scrollWidth - html.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      const background = await page
+        .locator('body')
+        .evaluate((body) => body.ownerDocument.defaultView?.getComputedStyle(body).backgroundColor);
+      expect(background).toBe(colorScheme === 'dark' ? 'rgb(21, 23, 26)' : 'rgb(251, 251, 250)');
+      expect(problems).toEqual([]);
+      await page.close();
+    }
+  });
+});
+
+describe('the page itself', () => {
+  it('is served without tracing, while each send is one traced request through the chain', async () => {
+    const { page } = await openPage(frontend.url);
+    await sendPreset(page, 'B3 multi-header, sampled');
+    const traceId = (await arrow(page, 'frontend')).traceId;
+    const spans = await zipkin.waitFor((all) => all.filter((span) => span.traceId === traceId).length >= 5);
+    const ours = spans
+      .filter((span) => span.traceId === traceId)
+      .map((span) => `${span.localEndpoint?.serviceName} ${span.kind} ${span.name}`);
+    expect(ours).toContain('frontend SERVER GET /ui/api/send');
+    // Assets, config and loop polling made no spans at all.
+    expect(zipkin.spans.filter((span) => /\/ui\/(?!api\/send)/.test(span.name ?? ''))).toEqual([]);
+    await page.close();
+  });
+
+  it('lists the loop live: mode, counts and the last ticks, joined; pause, resume and rate through /loop', async () => {
+    const { page, problems } = await openPage(frontend.url);
+    await expect.poll(() => page.locator('.ticks tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(1);
+    expect(await shown(page.locator('[data-fact="mode"]'))).toBe('generate');
+    const firstRow = page.locator('.ticks tbody tr').first();
+    expect(await shown(firstRow.locator('td').nth(4))).toBe('joined');
+    const tickTrace = await shown(firstRow.locator('td a'));
+    expect(await firstRow.locator('td a').getAttribute('href')).toBe(`${JAEGER}/trace/${tickTrace}`);
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => shown(page.locator('[data-fact="state"]'))).toBe('paused');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => shown(page.locator('[data-fact="state"]'))).toBe('running');
+    await page.getByLabel('ticks per second').fill('4');
+    await page.getByRole('button', { name: 'Set rate' }).click();
+    await expect.poll(() => shown(page.locator('[data-fact="rate"]'))).toBe('4/s');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('redirects /ui to /ui/ and serves none of the page sources', async () => {
+    const redirect = await fetch(`${frontend.url}/ui`, { redirect: 'manual' });
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers.get('location')).toBe('/ui/');
+    for (const path of ['main.ts', 'tsconfig.json', 'main.d.ts', 'chain.ts']) {
+      expect((await fetch(`${frontend.url}/ui/${path}`)).status).toBe(404);
+    }
+    const page = await fetch(`${frontend.url}/ui/`);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+});
