@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/eventually.ts';
 
 let zipkin: ZipkinReceiver;
 let target: Server;
@@ -18,14 +19,6 @@ function recordingTarget(): Server {
     seen.push(req.headers);
     res.end('ok\n');
   });
-}
-
-async function until(condition: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 beforeEach(async () => {
@@ -50,7 +43,7 @@ describe('LOOP_MODE', () => {
         OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.url,
       },
     });
-    await until(() => seen.length >= 2);
+    await eventually(() => seen.length >= 2);
     await frontend.stop();
     const [first, second] = seen;
     expect(first?.['x-b3-traceid']).toMatch(/^[0-9a-f]{32}$/);
@@ -72,7 +65,7 @@ describe('LOOP_MODE', () => {
         OTEL_BSP_SCHEDULE_DELAY: '20',
       },
     });
-    await until(() => seen.length >= 3);
+    await eventually(() => seen.length >= 3);
     expect(await frontend.stop()).toBe(0);
     for (const headers of seen) {
       expect(
@@ -91,7 +84,9 @@ describe('LOOP_MODE', () => {
     const frontend = await startService('frontend', {
       env: { TARGET_URL: `http://127.0.0.1:${targetPort}/`, LOOP_INTERVAL_MS: '20', LOOP_MODE: 'off' },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The loop's own status says it never ran: no sleep hoping a tick would have shown up.
+    const status = (await (await fetch(`${frontend.url}/loop`)).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ mode: 'off', state: 'off', sent: 0 });
     expect(seen).toEqual([]);
     expect((await fetch(`${frontend.url}/healthz`)).status).toBe(200);
     await frontend.stop();
@@ -114,7 +109,7 @@ describe('a slow or dead target', () => {
       },
     });
     try {
-      await until(() => frontend.logs.filter((line) => line.error === 'connection').length >= 3);
+      await eventually(() => frontend.logs.filter((line) => line.error === 'connection').length >= 3);
       const failed = frontend.logs.find((line) => line.error === 'connection');
       expect(failed).toMatchObject({ level: 'warn', status: 0, traceID: expect.stringMatching(/^[0-9a-f]{32}$/) });
       await zipkin.waitFor((all) => all.some((span) => span.id === failed?.spanID));
@@ -126,7 +121,7 @@ describe('a slow or dead target', () => {
       const back = recordingTarget();
       await listen(back, port);
       try {
-        await until(() => frontend.logs.some((line) => line.status === 200));
+        await eventually(() => frontend.logs.some((line) => line.status === 200));
       } finally {
         back.closeAllConnections();
         back.close();
@@ -154,7 +149,7 @@ describe('a slow or dead target', () => {
       },
     });
     try {
-      await until(() => frontend.logs.filter((line) => line.error === 'timeout').length >= 3);
+      await eventually(() => frontend.logs.filter((line) => line.error === 'timeout').length >= 3);
       expect(maxOpen).toBe(1);
     } finally {
       await frontend.stop();
