@@ -9,9 +9,17 @@ export {
   loadConfig,
   parseField,
   renderConfigTable,
+  type SettingSources,
   variablesOf,
 } from './env-schema.ts';
-export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError, SpanExportError } from './errors.ts';
+export {
+  ConfigError,
+  type ConfigIssue,
+  describeIssue,
+  MeshtraceError,
+  ShutdownTimeoutError,
+  SpanExportError,
+} from './errors.ts';
 export { fastifyOptions, type ServerLimits } from './fastify-options.ts';
 export { health, type Readiness } from './health.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';

@@ -102,10 +102,10 @@ describe('request limits', () => {
   it('rejects invalid limits at start-up, naming the variable', async () => {
     await expect(listenBackend({ BODY_LIMIT_BYTES: '0' })).rejects.toMatchObject({
       code: 'ERR_CONFIG_INVALID',
-      variable: 'BODY_LIMIT_BYTES',
+      issues: [expect.objectContaining({ setting: 'BODY_LIMIT_BYTES' })],
     });
     await expect(listenBackend({ INCOMING_HEADERS_TIMEOUT_MS: 'soon' })).rejects.toMatchObject({
-      variable: 'INCOMING_HEADERS_TIMEOUT_MS',
+      issues: [expect.objectContaining({ setting: 'INCOMING_HEADERS_TIMEOUT_MS' })],
     });
   });
 });

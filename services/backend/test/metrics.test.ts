@@ -1,7 +1,7 @@
 import { startService, startZipkinReceiver } from '@meshtrace/trace-tools';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenBackend, type RunningBackend } from './helpers.ts';
 import { eventually } from '../../../test/helpers/eventually.ts';
+import { listenBackend, type RunningBackend } from './helpers.ts';
 
 /** /metrics in Prometheus text format, and metrics that move as requests flow. */
 
