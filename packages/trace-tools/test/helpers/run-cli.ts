@@ -56,7 +56,10 @@ export function runCli(file: 'demo-cli.ts' | 'verify-cli.ts', args: readonly str
           if (pattern.test(out)) finish();
           else if (exited) finish(new Error(`exited before ${pattern}:\n${out}\n${err}`));
         };
-        const timer = setTimeout(() => finish(new Error(`no ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () => finish(new Error(`no ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`)),
+          timeoutMs,
+        );
         onOutput.add(check);
         check();
       });
