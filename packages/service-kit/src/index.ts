@@ -1,4 +1,5 @@
 export { AccessLogController } from './access-log.ts';
+export { type AppHeadersOptions, appHeaders } from './app-headers.ts';
 export {
   type ConfigOf,
   describeDefault,
@@ -21,7 +22,7 @@ export {
   SpanExportError,
 } from './errors.ts';
 export { fastifyOptions, type ServerLimits } from './fastify-options.ts';
-export { health, type Readiness } from './health.ts';
+export { type HealthOptions, health, isOperatorRoute, type Readiness } from './health.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';
 export {
   counterFrom,

@@ -39,6 +39,14 @@ export function serviceSchema(defaults: { readonly name: string; readonly port: 
       default: defaults.version,
       description: 'Reported as `X-App-Version`, `service.version` and in logs. Default: package.json version.',
     },
+    controlRoutes: {
+      env: 'CONTROL_ROUTES',
+      type: 'enum',
+      values: ['on', 'off'],
+      default: 'on',
+      description:
+        "`off` removes the routes that change the service (`POST /readyz/disable`, `/readyz/enable`, and the frontend's `POST /loop`). When on, anyone who can reach the port can call them, as with podinfo.",
+    },
     logLevel: {
       env: 'LOG_LEVEL',
       type: 'enum',

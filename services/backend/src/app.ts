@@ -1,6 +1,14 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fastifyOptions, health, type Logger, metrics, spanExportMetrics } from '@meshtrace/service-kit';
+import {
+  appHeaders,
+  fastifyOptions,
+  health,
+  isOperatorRoute,
+  type Logger,
+  metrics,
+  spanExportMetrics,
+} from '@meshtrace/service-kit';
 import { exportStats, pickForwardedHeaders, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';
@@ -44,8 +52,8 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
     maxResponseSize: config.maxResponseSize,
   };
 
-  if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
-  await app.register(health);
+  if (deps.traced) await app.register(tracing, { ignore: isOperatorRoute });
+  await app.register(health, { controlRoutes: config.controlRoutes === 'on' });
   await app.register(metrics);
   spanExportMetrics(app.metrics, exportStats);
   const downstreamDuration = new Histogram({
@@ -56,10 +64,7 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
     registers: [app.metrics],
   });
 
-  // http-echo sends these on every answer.
-  app.addHook('onRequest', async function appHeaders(_request, reply) {
-    reply.header('x-app-name', config.serviceName).header('x-app-version', config.serviceVersion);
-  });
+  await app.register(appHeaders, { name: config.serviceName, version: config.serviceVersion });
 
   // Echo any body as text, whatever its type.
   app.removeAllContentTypeParsers();
