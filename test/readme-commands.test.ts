@@ -160,11 +160,13 @@ const stopsCleanlyWithJoinedTraces: Check = async (command) => {
   const run = shell(command.command);
   await run.waitFor(/✔ joined · services frontend, backend, backend-2 · 5 spans/);
   if (command.shownOutput) {
-    // The first line as shown, with this run's ports.
-    const shownFirst = command.shownOutput.split('\n')[0] ?? '';
-    const pattern = shownFirst
-      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-      .replace(/127\\\.0\\\.0\\\.1:\d+/g, '127\\.0\\.0\\.1:\\d+');
+    // The banner as shown (up to the first blank line), with this run's ports.
+    const banner = command.shownOutput.split('\n\n')[0] ?? '';
+    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = banner
+      .split(/127\.0\.0\.1:\d+/)
+      .map(literal)
+      .join('127\\.0\\.0\\.1:\\d+');
     expect(run.output()).toMatch(new RegExp(pattern));
   }
   expect(await run.stop('SIGINT')).toBe(0);

@@ -14,10 +14,16 @@ export interface CliRun {
 }
 
 /** Runs one of the package's CLIs from source, the way the root scripts do, without colour. */
-export function runCli(file: 'demo-cli.ts' | 'verify-cli.ts', args: readonly string[]): CliRun {
+export function runCli(
+  file: 'demo-cli.ts' | 'verify-cli.ts',
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): CliRun {
+  // No FORCE_COLOR at all: even empty, next to NO_COLOR it makes Node print a warning.
+  const { FORCE_COLOR: _, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--conditions=source', `src/${file}`, ...args], {
     cwd: PACKAGE_DIR,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+    env: { ...inherited, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
