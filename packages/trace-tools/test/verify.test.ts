@@ -186,6 +186,9 @@ describe('verify when it cannot ask Jaeger', () => {
       expect(report.error?.code).toBe('ERR_JAEGER_NOT_API');
       expect(report.error?.message).toContain('it answered an HTML page (HTTP 200), not JSON');
       expect(report.error?.hint).toContain(`try --jaeger http://127.0.0.1:${port}.`);
+      // The path given already is Istio's: the hint must not suggest the same URL again.
+      expect(report.error?.hint).not.toContain(`http://127.0.0.1:${port}/jaeger`);
+      expect(report.error?.hint).toContain('/jaeger is right: check that the port is forwarded to svc/tracing');
     } finally {
       html.closeAllConnections();
       await new Promise((resolve) => html.close(resolve));

@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
+import { startService } from '@meshtrace/trace-tools';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/eventually.ts';
 import { listenBackend, type RunningBackend } from './helpers.ts';
 
 /**
@@ -107,5 +109,25 @@ describe('request limits', () => {
     await expect(listenBackend({ INCOMING_HEADERS_TIMEOUT_MS: 'soon' })).rejects.toMatchObject({
       issues: [expect.objectContaining({ setting: 'INCOMING_HEADERS_TIMEOUT_MS' })],
     });
+  });
+
+  it('logs a 413 as a client error: one info line with the code and reason, no stack', async () => {
+    const service = await startService('backend', { env: { BODY_LIMIT_BYTES: '100', OTEL_SDK_DISABLED: 'true' } });
+    try {
+      const response = await fetch(`${service.url}/`, { method: 'POST', body: 'a'.repeat(101) });
+      expect(response.status).toBe(413);
+      await eventually(() => service.logs.some((line) => line.status === 413 && line.method === 'POST'), 'access line');
+      const lines = service.logs.filter((line) => JSON.stringify(line).includes('413') || line.error !== undefined);
+      expect(lines.find((line) => line.error !== undefined)).toMatchObject({
+        level: 'info',
+        status: 413,
+        error: { code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'Request body is too large' },
+        msg: 'client error 413: Request body is too large',
+      });
+      expect(JSON.stringify(service.logs)).not.toContain('stack');
+      expect(service.logs.every((line) => line.level !== 'error')).toBe(true);
+    } finally {
+      await service.stop();
+    }
   });
 });
