@@ -31,7 +31,10 @@ export class AccessLogController extends LogController {
    * A 4xx is one `info` line naming the code and reason; a 5xx keeps Fastify's `error` line.
    */
   override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
-    if (reply.statusCode >= 500) return super.defaultErrorLog(error, request, reply);
+    if (reply.statusCode >= 500) {
+      super.defaultErrorLog(error, request, reply);
+      return;
+    }
     const code = (error as { code?: unknown }).code;
     request.log.info(
       { status: reply.statusCode, error: { ...(typeof code === 'string' ? { code } : {}), message: error.message } },
