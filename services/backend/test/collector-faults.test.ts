@@ -166,12 +166,16 @@ describe('memory with a black-holed collector', () => {
     const figures = `RSS before ${(before / 2 ** 20).toFixed(1)} MB, after ${(after / 2 ** 20).toFixed(1)} MB`;
     expect(growth, figures).toBeLessThan(RSS_GROWTH_BOUND_BYTES);
     expect(await backend.stop('SIGTERM')).toBe(0);
-    // 3300 SERVER spans through a 256-span queue: some were dropped, all are in the summary lines,
+    // 3300 SERVER spans through a 256-span queue: all are in the summary lines,
     // which come at most once per 10 s plus once at shutdown, never once per batch.
     const lines = lossLines(backend);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.length).toBeLessThanOrEqual(1 + Math.floor((Date.now() - started) / 10_000));
-    expect(lines.at(-1)?.msg).toMatch(/totals: 0 exported, \d+ failed, [1-9]\d* dropped/);
+    // Every span accounted for, none delivered. How many were dropped rather than failed
+    // depends on how fast the load ran against the export timeout: on a loaded machine the
+    // queue may never overflow, so "some dropped" would fail a correct product by chance.
+    const totals = /totals: 0 exported, (\d+) failed, (\d+) dropped/.exec(lines.at(-1)?.msg ?? '');
+    expect(Number(totals?.[1]) + Number(totals?.[2])).toBe(3300);
     expect(backend.stderr()).not.toMatch(/Dropped \d+ spans/);
   }, 60_000);
 });
