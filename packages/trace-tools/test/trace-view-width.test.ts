@@ -17,118 +17,125 @@ const brokenLocal = analyzeTrace(localChain.slice(0, 4), { expect: expectChain }
 const mesh = analyzeTrace(meshChain, { expect: expectChain, mesh: true });
 const render = (analysis: TraceAnalysis, columns: number) => renderTrace(analysis, { columns });
 
+const CASES: readonly (readonly [string, TraceAnalysis, number, readonly string[]])[] = [
+  [
+    'a broken trace at 60 columns',
+    brokenLocal,
+    60,
+    [
+      'trace 4bf92f3577b34da6a3ce929d0e0e4736',
+      '  span          service   kind       duration  status',
+      '  loop tick     frontend  INTERNAL    20.0 ms  ok',
+      '  └─ GET        frontend  CLIENT      18.0 ms  ok',
+      '     └─ GET /*  backend   SERVER      12.0 ms  ok',
+      '        └─ GET  backend   CLIENT       9.0 ms  ok',
+      '  ✘ broken · services frontend, backend · 4 spans · 20.0 ms',
+      '    ↳ no span from backend-2',
+      '    ↳ nothing continues backend "GET" (CLIENT): the callee',
+      '      started a new trace or reported nothing (its caller',
+      '      sent no context, or the call failed)',
+    ],
+  ],
+  [
+    'a mesh trace at 60 columns',
+    mesh,
+    60,
+    [
+      'trace 4bf92f3577b34da6a3ce929d0e0e4736',
+      '  span        service            kind       duration  status',
+      '  loop tick   frontend           INTERNAL    30.0 ms  ok',
+      '  └─ GET      frontend           CLIENT      28.0 ms  ok',
+      '  …└─ backe…  frontend.default   CLIENT      26.0 ms  ok',
+      '  …└─ backe…  backend.default    SERVER      24.0 ms  ok',
+      '  …└─ GET /*  backend            SERVER      22.0 ms  ok',
+      '  …└─ GET     backend            CLIENT      18.0 ms  ok',
+      '  …└─ backe…  backend.default    CLIENT      16.0 ms  ok',
+      '  …└─ backe…  backend-2.default  SERVER      14.0 ms  ok',
+      '  …└─ GET /*  backend-2          SERVER      12.0 ms  ok',
+      '  ✔ joined · services frontend, frontend.default,',
+      '    backend.default, backend, backend-2.default, backend-2 ·',
+      '    9 spans · 30.0 ms',
+    ],
+  ],
+  [
+    'a broken trace at 80 columns',
+    brokenLocal,
+    80,
+    [
+      'trace 4bf92f3577b34da6a3ce929d0e0e4736',
+      '  span          service   kind       duration  status  timeline',
+      '  loop tick     frontend  INTERNAL    20.0 ms  ok      ████████████████████████',
+      '  └─ GET        frontend  CLIENT      18.0 ms  ok       ██████████████████████',
+      '     └─ GET /*  backend   SERVER      12.0 ms  ok         ██████████████',
+      '        └─ GET  backend   CLIENT       9.0 ms  ok          ███████████',
+      '  ✘ broken · services frontend, backend · 4 spans · 20.0 ms',
+      '    ↳ no span from backend-2',
+      '    ↳ nothing continues backend "GET" (CLIENT): the callee started a new trace',
+      '      or reported nothing (its caller sent no context, or the call failed)',
+    ],
+  ],
+  [
+    'a mesh trace at 80 columns',
+    mesh,
+    80,
+    [
+      'trace 4bf92f3577b34da6a3ce929d0e0e4736',
+      '  span                            service            kind       duration  status',
+      '  loop tick                       frontend           INTERNAL    30.0 ms  ok',
+      '  └─ GET                          frontend           CLIENT      28.0 ms  ok',
+      '     └─ backend.default.svc.clu…  frontend.default   CLIENT      26.0 ms  ok',
+      '        └─ backend.default.svc.…  backend.default    SERVER      24.0 ms  ok',
+      '           └─ GET /*              backend            SERVER      22.0 ms  ok',
+      '              └─ GET              backend            CLIENT      18.0 ms  ok',
+      '                 └─ backend-2.d…  backend.default    CLIENT      16.0 ms  ok',
+      '                    └─ backend-…  backend-2.default  SERVER      14.0 ms  ok',
+      '                       └─ GET /*  backend-2          SERVER      12.0 ms  ok',
+      '  ✔ joined · services frontend, frontend.default, backend.default, backend,',
+      '    backend-2.default, backend-2 · 9 spans · 30.0 ms',
+    ],
+  ],
+  [
+    'a broken trace at 120 columns',
+    brokenLocal,
+    120,
+    [
+      'trace 4bf92f3577b34da6a3ce929d0e0e4736',
+      '  span          service   kind       duration  status  timeline',
+      '  loop tick     frontend  INTERNAL    20.0 ms  ok      ████████████████████████',
+      '  └─ GET        frontend  CLIENT      18.0 ms  ok       ██████████████████████',
+      '     └─ GET /*  backend   SERVER      12.0 ms  ok         ██████████████',
+      '        └─ GET  backend   CLIENT       9.0 ms  ok          ███████████',
+      '  ✘ broken · services frontend, backend · 4 spans · 20.0 ms',
+      '    ↳ no span from backend-2',
+      '    ↳ nothing continues backend "GET" (CLIENT): the callee started a new trace or reported nothing (its caller sent no',
+      '      context, or the call failed)',
+    ],
+  ],
+  [
+    'a mesh trace at 120 columns',
+    mesh,
+    120,
+    [
+      'trace 4bf92f3577b34da6a3ce929d0e0e4736',
+      '  span                                                             service            kind       duration  status',
+      '  loop tick                                                        frontend           INTERNAL    30.0 ms  ok',
+      '  └─ GET                                                           frontend           CLIENT      28.0 ms  ok',
+      '     └─ backend.default.svc.cluster.local:5678/*                   frontend.default   CLIENT      26.0 ms  ok',
+      '        └─ backend.default.svc.cluster.local:5678/*                backend.default    SERVER      24.0 ms  ok',
+      '           └─ GET /*                                               backend            SERVER      22.0 ms  ok',
+      '              └─ GET                                               backend            CLIENT      18.0 ms  ok',
+      '                 └─ backend-2.default.svc.cluster.local:5678/*     backend.default    CLIENT      16.0 ms  ok',
+      '                    └─ backend-2.default.svc.cluster.local:5678/*  backend-2.default  SERVER      14.0 ms  ok',
+      '                       └─ GET /*                                   backend-2          SERVER      12.0 ms  ok',
+      '  ✔ joined · services frontend, frontend.default, backend.default, backend, backend-2.default, backend-2 · 9 spans ·',
+      '    30.0 ms',
+    ],
+  ],
+];
+
 describe('the trace view at 60, 80 and 120 columns', () => {
-  it('broken at 60 columns', () => {
-    expect(render(brokenLocal, 60)).toBe(
-      [
-        'trace 4bf92f3577b34da6a3ce929d0e0e4736',
-        '  span          service   kind       duration  status',
-        '  loop tick     frontend  INTERNAL    20.0 ms  ok',
-        '  └─ GET        frontend  CLIENT      18.0 ms  ok',
-        '     └─ GET /*  backend   SERVER      12.0 ms  ok',
-        '        └─ GET  backend   CLIENT       9.0 ms  ok',
-        '  ✘ broken · services frontend, backend · 4 spans · 20.0 ms',
-        '    ↳ no span from backend-2',
-        '    ↳ nothing continues backend "GET" (CLIENT): the callee',
-        '      started a new trace or reported nothing (its caller',
-        '      sent no context, or the call failed)',
-      ].join('\n'),
-    );
-  });
-
-  it('mesh at 60 columns', () => {
-    expect(render(mesh, 60)).toBe(
-      [
-        'trace 4bf92f3577b34da6a3ce929d0e0e4736',
-        '  span        service            kind       duration  status',
-        '  loop tick   frontend           INTERNAL    30.0 ms  ok',
-        '  └─ GET      frontend           CLIENT      28.0 ms  ok',
-        '  …└─ backe…  frontend.default   CLIENT      26.0 ms  ok',
-        '  …└─ backe…  backend.default    SERVER      24.0 ms  ok',
-        '  …└─ GET /*  backend            SERVER      22.0 ms  ok',
-        '  …└─ GET     backend            CLIENT      18.0 ms  ok',
-        '  …└─ backe…  backend.default    CLIENT      16.0 ms  ok',
-        '  …└─ backe…  backend-2.default  SERVER      14.0 ms  ok',
-        '  …└─ GET /*  backend-2          SERVER      12.0 ms  ok',
-        '  ✔ joined · services frontend, frontend.default,',
-        '    backend.default, backend, backend-2.default, backend-2 ·',
-        '    9 spans · 30.0 ms',
-      ].join('\n'),
-    );
-  });
-
-  it('broken at 80 columns', () => {
-    expect(render(brokenLocal, 80)).toBe(
-      [
-        'trace 4bf92f3577b34da6a3ce929d0e0e4736',
-        '  span          service   kind       duration  status  timeline',
-        '  loop tick     frontend  INTERNAL    20.0 ms  ok      ████████████████████████',
-        '  └─ GET        frontend  CLIENT      18.0 ms  ok       ██████████████████████',
-        '     └─ GET /*  backend   SERVER      12.0 ms  ok         ██████████████',
-        '        └─ GET  backend   CLIENT       9.0 ms  ok          ███████████',
-        '  ✘ broken · services frontend, backend · 4 spans · 20.0 ms',
-        '    ↳ no span from backend-2',
-        '    ↳ nothing continues backend "GET" (CLIENT): the callee started a new trace',
-        '      or reported nothing (its caller sent no context, or the call failed)',
-      ].join('\n'),
-    );
-  });
-
-  it('mesh at 80 columns', () => {
-    expect(render(mesh, 80)).toBe(
-      [
-        'trace 4bf92f3577b34da6a3ce929d0e0e4736',
-        '  span                            service            kind       duration  status',
-        '  loop tick                       frontend           INTERNAL    30.0 ms  ok',
-        '  └─ GET                          frontend           CLIENT      28.0 ms  ok',
-        '     └─ backend.default.svc.clu…  frontend.default   CLIENT      26.0 ms  ok',
-        '        └─ backend.default.svc.…  backend.default    SERVER      24.0 ms  ok',
-        '           └─ GET /*              backend            SERVER      22.0 ms  ok',
-        '              └─ GET              backend            CLIENT      18.0 ms  ok',
-        '                 └─ backend-2.d…  backend.default    CLIENT      16.0 ms  ok',
-        '                    └─ backend-…  backend-2.default  SERVER      14.0 ms  ok',
-        '                       └─ GET /*  backend-2          SERVER      12.0 ms  ok',
-        '  ✔ joined · services frontend, frontend.default, backend.default, backend,',
-        '    backend-2.default, backend-2 · 9 spans · 30.0 ms',
-      ].join('\n'),
-    );
-  });
-
-  it('broken at 120 columns', () => {
-    expect(render(brokenLocal, 120)).toBe(
-      [
-        'trace 4bf92f3577b34da6a3ce929d0e0e4736',
-        '  span          service   kind       duration  status  timeline',
-        '  loop tick     frontend  INTERNAL    20.0 ms  ok      ████████████████████████',
-        '  └─ GET        frontend  CLIENT      18.0 ms  ok       ██████████████████████',
-        '     └─ GET /*  backend   SERVER      12.0 ms  ok         ██████████████',
-        '        └─ GET  backend   CLIENT       9.0 ms  ok          ███████████',
-        '  ✘ broken · services frontend, backend · 4 spans · 20.0 ms',
-        '    ↳ no span from backend-2',
-        '    ↳ nothing continues backend "GET" (CLIENT): the callee started a new trace or reported nothing (its caller sent no',
-        '      context, or the call failed)',
-      ].join('\n'),
-    );
-  });
-
-  it('mesh at 120 columns', () => {
-    expect(render(mesh, 120)).toBe(
-      [
-        'trace 4bf92f3577b34da6a3ce929d0e0e4736',
-        '  span                                                             service            kind       duration  status',
-        '  loop tick                                                        frontend           INTERNAL    30.0 ms  ok',
-        '  └─ GET                                                           frontend           CLIENT      28.0 ms  ok',
-        '     └─ backend.default.svc.cluster.local:5678/*                   frontend.default   CLIENT      26.0 ms  ok',
-        '        └─ backend.default.svc.cluster.local:5678/*                backend.default    SERVER      24.0 ms  ok',
-        '           └─ GET /*                                               backend            SERVER      22.0 ms  ok',
-        '              └─ GET                                               backend            CLIENT      18.0 ms  ok',
-        '                 └─ backend-2.default.svc.cluster.local:5678/*     backend.default    CLIENT      16.0 ms  ok',
-        '                    └─ backend-2.default.svc.cluster.local:5678/*  backend-2.default  SERVER      14.0 ms  ok',
-        '                       └─ GET /*                                   backend-2          SERVER      12.0 ms  ok',
-        '  ✔ joined · services frontend, frontend.default, backend.default, backend, backend-2.default, backend-2 · 9 spans ·',
-        '    30.0 ms',
-      ].join('\n'),
-    );
+  it.each(CASES)('%s', (_title, analysis, columns, lines) => {
+    expect(render(analysis, columns)).toBe(lines.join('\n'));
   });
 
   it('never draws a line wider than the terminal, even for a chain of 9 backends', () => {
