@@ -24,4 +24,21 @@ export class AccessLogController extends LogController {
     if (error) request.log.error({ ...line, err: error }, message);
     else request.log.info(line, message);
   }
+
+  /**
+   * Fastify logs a 4xx from its own error handling (413 body too large, 400 bad JSON) at
+   * `info` with the whole error, stack included: for the client's mistake, a stack is noise.
+   * A 4xx is one `info` line naming the code and reason; a 5xx keeps Fastify's `error` line.
+   */
+  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if (reply.statusCode >= 500) {
+      super.defaultErrorLog(error, request, reply);
+      return;
+    }
+    const code = (error as { code?: unknown }).code;
+    request.log.info(
+      { status: reply.statusCode, error: { ...(typeof code === 'string' ? { code } : {}), message: error.message } },
+      `client error ${reply.statusCode}: ${error.message}`,
+    );
+  }
 }

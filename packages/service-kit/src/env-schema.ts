@@ -1,4 +1,4 @@
-import { ConfigError } from './errors.ts';
+import { ConfigError, type ConfigIssue } from './errors.ts';
 
 /**
  * A tiny, dependency-free environment schema: each setting names its variable,
@@ -81,10 +81,6 @@ export type ConfigOf<S extends EnvSchema> = { readonly [K in keyof S]: ValueOf<S
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Accepted spellings, as in env-schema and most twelve-factor apps. */
-const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
-const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
-
 /** What a field accepts, in the words the one-line error uses. */
 export function describeExpected(field: Field): string {
   switch (field.type) {
@@ -151,9 +147,11 @@ export function parseField(field: Field, raw: string): unknown {
     case 'number':
       return parseNumber(field, raw);
     case 'boolean': {
-      const word = raw.trim().toLowerCase();
-      if (TRUE_WORDS.has(word)) return true;
-      if (FALSE_WORDS.has(word)) return false;
+      // Exactly what the docs and the error say, "true or false": a `1`, `yes` or `on` taken
+      // silently here would be read differently by the next tool that reads the same variable.
+      const word = raw.trim();
+      if (word === 'true') return true;
+      if (word === 'false') return false;
       return undefined;
     }
     case 'enum':
@@ -172,12 +170,21 @@ export function parseField(field: Field, raw: string): unknown {
 }
 
 /**
+ * Where a variable's value came from when it was not the environment: a flag. Maps the
+ * variable to what the user typed, so an error names `-status-code`, not `ECHO_STATUS_CODE`.
+ */
+export type SettingSources = Readonly<
+  Record<string, { readonly setting: string; readonly value?: string; readonly expected?: string }>
+>;
+
+/**
  * Validates `env` against `schema` and returns a frozen, typed config.
  * An unset (or, for non-string fields, empty) variable takes the default.
- * @throws {ConfigError} naming the first variable whose value is not accepted.
+ * @throws {ConfigError} listing every setting whose value is not accepted, not just the first.
  */
-export function loadConfig<S extends EnvSchema>(schema: S, env: Env): ConfigOf<S> {
+export function loadConfig<S extends EnvSchema>(schema: S, env: Env, sources: SettingSources = {}): ConfigOf<S> {
   const config: Record<string, unknown> = {};
+  const issues: ConfigIssue[] = [];
   for (const [key, field] of Object.entries(schema)) {
     const raw = env[field.env];
     const unset = raw === undefined || (field.type !== 'string' && raw.trim() === '');
@@ -186,9 +193,17 @@ export function loadConfig<S extends EnvSchema>(schema: S, env: Env): ConfigOf<S
       continue;
     }
     const value = parseField(field, raw);
-    if (value === undefined) throw new ConfigError(field.env, raw, describeExpected(field));
+    if (value === undefined) {
+      const source = sources[field.env];
+      issues.push({
+        setting: source?.setting ?? field.env,
+        value: source?.value ?? raw,
+        expected: source?.expected ?? describeExpected(field),
+      });
+    }
     config[key] = value;
   }
+  if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze(config) as ConfigOf<S>;
 }
 

@@ -13,27 +13,36 @@ export class MeshtraceError extends Error {
   }
 }
 
-/** A setting failed validation at start-up. The message is the one line the process prints. */
-export class ConfigError extends MeshtraceError {
-  readonly variable: string;
+/**
+ * One setting that failed validation. `setting` is what the user typed: the variable
+ * (`PORT`) or, when a flag set it, the flag (`-status-code`), so the line points at the
+ * place to fix.
+ */
+export interface ConfigIssue {
+  readonly setting: string;
   readonly value: string;
   readonly expected: string;
-
-  constructor(variable: string, value: string, expected: string) {
-    super('ERR_CONFIG_INVALID', `invalid ${variable}=${JSON.stringify(value)}: expected ${expected}`);
-    this.variable = variable;
-    this.value = value;
-    this.expected = expected;
-  }
 }
 
-/** A command-line flag the service does not know, or one missing its value. */
-export class FlagError extends MeshtraceError {
-  readonly flag: string;
+/** The one line printed for an issue: `invalid PORT="http": expected an integer from 0 to 65535`. */
+export function describeIssue(issue: ConfigIssue): string {
+  return `invalid ${issue.setting}=${JSON.stringify(issue.value)}: expected ${issue.expected}`;
+}
 
-  constructor(flag: string, reason: string) {
-    super('ERR_FLAG_INVALID', `invalid flag ${flag}: ${reason}`);
-    this.flag = flag;
+/**
+ * Settings failed validation at start-up. Every invalid setting is listed (and any flag the
+ * service does not know), so one start shows everything to fix; the message is the lines
+ * the process prints, one per problem.
+ */
+export class ConfigError extends MeshtraceError {
+  readonly issues: readonly ConfigIssue[];
+  /** Unknown flags or flags without a value, e.g. `invalid flag -colour=red: expected one of …`. */
+  readonly flagProblems: readonly string[];
+
+  constructor(issues: readonly ConfigIssue[], flagProblems: readonly string[] = []) {
+    super('ERR_CONFIG_INVALID', [...flagProblems, ...issues.map(describeIssue)].join('\n'));
+    this.issues = issues;
+    this.flagProblems = flagProblems;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** Whether this instance should get traffic. Flips to false first when shutting down. */
@@ -16,7 +16,24 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A probe route: not traced, not access-logged (kubelet calls it every few seconds). */
     probe?: boolean;
+    /** A control route (an operator's, not a user's request): not traced, still access-logged. */
+    control?: boolean;
   }
+}
+
+/**
+ * Probe and control routes are the operator's, not user traffic: no span, so a trace
+ * tool (pnpm demo, verify) only ever judges real requests. The services pass this as
+ * the tracing plugin's `ignore` option.
+ */
+export function isOperatorRoute(request: FastifyRequest): boolean {
+  const { probe, control } = request.routeOptions.config;
+  return probe === true || control === true;
+}
+
+export interface HealthOptions {
+  /** CONTROL_ROUTES=on: serve POST /readyz/disable and /readyz/enable. */
+  readonly controlRoutes: boolean;
 }
 
 function createReadiness(): Readiness {
@@ -38,10 +55,11 @@ function createReadiness(): Readiness {
 }
 
 const probe = { probe: true } as const;
+const control = { control: true } as const;
 const DISABLED = 'disabled by POST /readyz/disable';
 
 /** `/healthz` (liveness: the process answers) and `/readyz` (readiness: send me traffic). */
-async function healthPlugin(app: FastifyInstance): Promise<void> {
+async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promise<void> {
   app.decorate('readiness', createReadiness());
 
   app.get('/healthz', { config: probe }, async function healthz() {
@@ -54,12 +72,14 @@ async function healthPlugin(app: FastifyInstance): Promise<void> {
   });
 
   // podinfo's toggle: take an instance out of rotation (and back) without restarting it.
-  app.post('/readyz/disable', async function disableReadiness() {
+  // Like podinfo's, anyone who can reach the port can call it; CONTROL_ROUTES=off removes it.
+  if (!options.controlRoutes) return;
+  app.post('/readyz/disable', { config: control }, async function disableReadiness() {
     app.readiness.markNotReady(DISABLED);
     return { status: 'not ready', reason: DISABLED };
   });
 
-  app.post('/readyz/enable', async function enableReadiness(_request, reply) {
+  app.post('/readyz/enable', { config: control }, async function enableReadiness(_request, reply) {
     // Only undoes /readyz/disable: an instance shutting down stays out of rotation.
     if (!app.readiness.ready && app.readiness.reason !== DISABLED)
       return reply.code(409).send({ status: 'not ready', reason: app.readiness.reason });
@@ -68,4 +88,4 @@ async function healthPlugin(app: FastifyInstance): Promise<void> {
   });
 }
 
-export const health: FastifyPluginAsync = fp(healthPlugin, { name: 'meshtrace-health', fastify: '5.x' });
+export const health: FastifyPluginAsync<HealthOptions> = fp(healthPlugin, { name: 'meshtrace-health', fastify: '5.x' });

@@ -1,4 +1,5 @@
 export { AccessLogController } from './access-log.ts';
+export { type AppHeadersOptions, appHeaders } from './app-headers.ts';
 export {
   type ConfigOf,
   describeDefault,
@@ -9,11 +10,12 @@ export {
   loadConfig,
   parseField,
   renderConfigTable,
+  type SettingSources,
   variablesOf,
 } from './env-schema.ts';
-export { ConfigError, FlagError, MeshtraceError, ShutdownTimeoutError } from './errors.ts';
+export { ConfigError, type ConfigIssue, describeIssue, MeshtraceError, ShutdownTimeoutError } from './errors.ts';
 export { fastifyOptions, type ServerLimits } from './fastify-options.ts';
-export { health, type Readiness } from './health.ts';
+export { type HealthOptions, health, isOperatorRoute, type Readiness } from './health.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';
 export { counterFrom, type MetricsPluginOptions, metrics } from './metrics.ts';
 export {

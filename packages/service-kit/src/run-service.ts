@@ -8,10 +8,13 @@ import { type ShutdownStep, shutdownInOrder } from './shutdown.ts';
  * Apps themselves are built by `buildApp()` functions that tests can use directly.
  */
 
-/** Prints the one-line reason for a start-up failure and exits 1. Never returns. */
+/**
+ * Prints why start-up failed and exits 1. Never returns. A known error prints its own
+ * lines only (one per invalid setting or flag, no stack): that is all the user needs.
+ */
 export function exitOnStartupError(error: unknown): never {
-  const line = error instanceof MeshtraceError ? error.message : `start-up failed: ${String(error)}`;
-  process.stderr.write(`${line}\n`);
+  const text = error instanceof MeshtraceError ? error.message : `start-up failed: ${String(error)}`;
+  process.stderr.write(`${text}\n`);
   process.exit(1);
 }
 

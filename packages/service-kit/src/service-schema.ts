@@ -31,6 +31,14 @@ export function serviceSchema(defaults: { readonly port: number }) {
       default: defaults.port,
       description: 'Port to listen on (0 picks a free one).',
     },
+    controlRoutes: {
+      env: 'CONTROL_ROUTES',
+      type: 'enum',
+      values: ['on', 'off'],
+      default: 'on',
+      description:
+        "`off` removes the routes that change the service (`POST /readyz/disable`, `/readyz/enable`, and the frontend's `POST /loop`). When on, anyone who can reach the port can call them, as with podinfo.",
+    },
     logLevel: {
       env: 'LOG_LEVEL',
       type: 'enum',

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     const config = loadConfig(schema, {
       PORT: '5678',
       RATIO: '0.25',
-      DEBUG: 'TRUE',
+      DEBUG: 'true',
       MODE: 'B',
       URL: 'https://jaeger:9411/api/v2/spans',
       URLS: 'http://a/, http://b:1/x',
@@ -46,6 +46,10 @@ describe('loadConfig', () => {
     ['PORT', '0x10', 'an integer from 0 to 65535'],
     ['RATIO', 'NaN', 'a number from 0 to 1'],
     ['DEBUG', 'maybe', 'true or false'],
+    // Exactly the two words the docs name: no twelve-factor synonyms.
+    ['DEBUG', '1', 'true or false'],
+    ['DEBUG', 'yes', 'true or false'],
+    ['DEBUG', 'on', 'true or false'],
     ['MODE', 'c', 'one of a, b'],
     ['URL', 'ftp://x/', 'an http:// or https:// URL'],
     ['URLS', 'http://a/,nope', 'comma-separated http:// or https:// URLs'],
@@ -58,8 +62,26 @@ describe('loadConfig', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error).toMatchObject({ code: 'ERR_CONFIG_INVALID', variable, value, expected });
+    expect(error).toMatchObject({ code: 'ERR_CONFIG_INVALID', issues: [{ setting: variable, value, expected }] });
     expect((error as Error).message).toBe(`invalid ${variable}=${JSON.stringify(value)}: expected ${expected}`);
+  });
+});
+
+describe('every invalid setting at once', () => {
+  it('lists each invalid variable on its own line, in schema order, not just the first', () => {
+    expect(() => loadConfig(schema, { PORT: 'http', MODE: 'c', DEBUG: 'yes', NAME: 'ok' })).toThrow(
+      [
+        'invalid PORT="http": expected an integer from 0 to 65535',
+        'invalid DEBUG="yes": expected true or false',
+        'invalid MODE="c": expected one of a, b',
+      ].join('\n'),
+    );
+  });
+
+  it('names the flag the user typed when a flag set the variable', () => {
+    expect(() => loadConfig(schema, { PORT: 'abc' }, { PORT: { setting: '-port' } })).toThrow(
+      'invalid -port="abc": expected an integer from 0 to 65535',
+    );
   });
 });
 

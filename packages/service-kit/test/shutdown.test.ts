@@ -15,7 +15,7 @@ describe('shutdownInOrder', () => {
       },
     });
     const result = await shutdownInOrder([step('readiness', 20), step('server', 1), step('spans', 5)], {
-      timeoutMs: 1000,
+      timeoutMs: 10_000,
       log,
     });
     expect(result).toEqual({ ok: true });
@@ -29,7 +29,7 @@ describe('shutdownInOrder', () => {
         { name: 'server', run: () => Promise.reject(new Error('close failed')) },
         { name: 'spans', run: () => (flushed = true) },
       ],
-      { timeoutMs: 1000, log },
+      { timeoutMs: 10_000, log },
     );
     expect(flushed).toBe(true);
     expect(result).toMatchObject({ ok: false, error: { message: 'close failed' } });

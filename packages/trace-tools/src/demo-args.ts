@@ -24,7 +24,8 @@ export interface DemoOptions {
 
 export type DemoCommand = { readonly kind: 'help' } | { readonly kind: 'run'; readonly options: DemoOptions };
 
-export const DEMO_USAGE = `Usage: pnpm demo [options]
+/** The help text, naming the command as the user ran it (`./pnpmw demo` or `pnpm demo`). */
+export const demoUsage = (command: string): string => `Usage: ${command} [options]
 
 Starts the frontend loop and a chain of backends on 127.0.0.1, with an embedded
 Zipkin v2 endpoint, and draws every completed trace in this terminal.

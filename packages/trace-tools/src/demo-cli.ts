@@ -1,22 +1,25 @@
 /**
- * `pnpm demo`: runs the chain locally and draws every trace in the terminal.
+ * `./pnpmw demo` (or `pnpm demo`): runs the chain locally and draws every trace in the terminal.
  * Only this file touches `process`; the work is in demo.ts.
  */
 
 import { MeshtraceError } from '@meshtrace/service-kit';
 import { colors, plain, wantsColor } from './ansi.ts';
+import { commandName, usageProblem } from './cli-name.ts';
 import { startDemo } from './demo.ts';
-import { DEMO_USAGE, type DemoCommand, parseDemoArgs } from './demo-args.ts';
+import { type DemoCommand, demoUsage, parseDemoArgs } from './demo-args.ts';
+import { terminalColumns } from './fit-width.ts';
 
+const invokedAs = commandName('demo', process.env);
 let command: DemoCommand;
 try {
   command = parseDemoArgs(process.argv.slice(2));
 } catch (error) {
-  process.stderr.write(`${(error as Error).message}\n\n${DEMO_USAGE}\n`);
+  process.stderr.write(`${usageProblem((error as Error).message, invokedAs)}\n`);
   process.exit(2);
 }
 if (command.kind === 'help') {
-  process.stdout.write(`${DEMO_USAGE}\n`);
+  process.stdout.write(`${demoUsage(invokedAs)}\n`);
   process.exit(0);
 }
 
@@ -24,7 +27,7 @@ const palette = wantsColor(process.stdout, process.env) ? colors : plain;
 const write = (text: string) => process.stdout.write(text);
 let demo: Awaited<ReturnType<typeof startDemo>>;
 try {
-  demo = await startDemo(command.options, { write, palette });
+  demo = await startDemo(command.options, { write, palette, columns: terminalColumns(process.stdout) });
 } catch (error) {
   const message = error instanceof MeshtraceError ? error.message : String((error as Error).message ?? error);
   process.stderr.write(`demo could not start: ${message}\n`);

@@ -1,6 +1,7 @@
 import type { Palette } from './ansi.ts';
 import type { DemoOptions } from './demo-args.ts';
 import { type Chain, type StopResult, startChain } from './demo-chain.ts';
+import { wrapWords } from './fit-width.ts';
 import { type DemoTotals, renderTotals, renderTrace } from './render-trace.ts';
 import { createSpanForwarder, type SpanForwarder } from './span-forwarder.ts';
 import { analyzeTrace } from './trace-analysis.ts';
@@ -12,6 +13,8 @@ import { startZipkinReceiver } from './zipkin-receiver.ts';
 export interface DemoOutput {
   readonly write: (text: string) => void;
   readonly palette: Palette;
+  /** The terminal's width (80 when unknown): no line is drawn wider. */
+  readonly columns?: number;
 }
 
 export interface DemoResult {
@@ -39,6 +42,7 @@ const NOTES: Readonly<Record<string, string>> = {
  */
 export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<Demo> {
   const p = out.palette;
+  const columns = out.columns ?? 80;
   const receiver = await startZipkinReceiver({ host: '127.0.0.1', port: options.port });
   const expect = [
     'frontend',
@@ -52,7 +56,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
     if (analysis.verdict === 'joined') joined++;
     else broken++;
     const note = trace.late ? 'late spans of a trace already drawn' : NOTES[trace.reason];
-    out.write(`${renderTrace(analysis, { palette: p, ...(note ? { note } : {}) })}\n\n`);
+    out.write(`${renderTrace(analysis, { palette: p, columns, ...(note ? { note } : {}) })}\n\n`);
   };
   const collector = createTraceCollector({ quietMs: options.quietMs, maxWaitMs: 10_000, onComplete: draw });
 
@@ -63,7 +67,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
       out.write(
         state.ok
           ? `${p.green('forwarding')} spans to ${target}\n`
-          : `${p.yellow('forward failed')} to ${target}: ${state.reason} (the demo carries on; spans are still drawn here)\n`,
+          : `${wrapWords(`${p.yellow('forward failed')} to ${target}: ${state.reason} (the demo carries on; spans are still drawn here)`, columns, '', '  ')}\n`,
       );
     });
   }
@@ -101,10 +105,11 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
     options.mode === 'off'
       ? `loop off: call ${chain.members[0]?.url} yourself`
       : `loop every ${options.intervalMs} ms (${options.mode})`;
-  out.write(
-    `${p.bold('meshtrace demo')}: ${chainText}\n` +
-      `Zipkin endpoint ${receiver.url} · ${loop} · a trace is drawn ${options.quietMs} ms after its root arrives · Ctrl-C to stop\n\n`,
-  );
+  const banner = [
+    `${p.bold('meshtrace demo')}: ${chainText}`,
+    `Zipkin endpoint ${receiver.url} · ${loop} · a trace is drawn ${options.quietMs} ms after its root arrives · Ctrl-C to stop`,
+  ];
+  out.write(`${banner.map((line) => wrapWords(line, columns, '', '  ')).join('\n')}\n\n`);
 
   return {
     failed,

@@ -1,6 +1,7 @@
 export { colors, type Palette, plain, stripAnsi, wantsColor } from './ansi.ts';
+export { commandName, usageProblem } from './cli-name.ts';
 export { type Demo, type DemoOutput, type DemoResult, startDemo } from './demo.ts';
-export { DEMO_USAGE, type DemoCommand, type DemoOptions, type LoopMode, parseDemoArgs } from './demo-args.ts';
+export { type DemoCommand, type DemoOptions, demoUsage, type LoopMode, parseDemoArgs } from './demo-args.ts';
 export { type Chain, type ChainMember, type ChainOptions, type StopResult, startChain } from './demo-chain.ts';
 export {
   JaegerError,
@@ -10,6 +11,7 @@ export {
   UsageError,
 } from './errors.ts';
 export { blackHole, type FaultyEndpoint, refusedUrl } from './fault-servers.ts';
+export { terminalColumns, truncate, wrapWords } from './fit-width.ts';
 export { apiUrl, fetchServices, fetchTraces, type JaegerClientOptions, type TraceQuery } from './jaeger-client.ts';
 export { fromOtlp, type OtlpResourceSpans, type OtlpSpan, type OtlpTracesResult } from './otlp-spans.ts';
 export { formatDuration, renderTotals, renderTrace, summaryLine } from './render-trace.ts';
@@ -43,9 +45,9 @@ export { exitCodeOf, type TraceVerdict, type VerifyReport, verifyTraces } from '
 export {
   DEFAULT_EXPECT,
   parseVerifyArgs,
-  VERIFY_USAGE,
   type VerifyCommand,
   type VerifyOptions,
+  verifyUsage,
 } from './verify-args.ts';
 export { renderVerifyJson, renderVerifyTable } from './verify-report.ts';
 export {

@@ -39,10 +39,13 @@ export function apiUrl(baseUrl: string, path: string): URL {
 /** What to try when the base path looks wrong: Istio's addon lives under /jaeger, compose's at /. */
 function basePathHint(baseUrl: string): string {
   const url = new URL(baseUrl);
-  const atRoot = url.pathname.replace(/\/+$/, '') === '';
-  return atRoot
-    ? `Istio's addon serves the UI and API under /jaeger: try --jaeger ${url.origin}/jaeger`
-    : `Jaeger from docker compose serves at /: try --jaeger ${url.origin}. Istio's addon: ${url.origin}/jaeger`;
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path === '') return `Istio's addon serves the UI and API under /jaeger: try --jaeger ${url.origin}/jaeger`;
+  const compose = `Jaeger from docker compose serves at /: try --jaeger ${url.origin}.`;
+  // Already Istio's path: suggesting it again would send the user round in a circle.
+  if (path === '/jaeger')
+    return `${compose} For Istio's addon, /jaeger is right: check that the port is forwarded to svc/tracing (port 80), not another Service.`;
+  return `${compose} Istio's addon: ${url.origin}/jaeger`;
 }
 
 async function get(url: URL, options: JaegerClientOptions): Promise<Answer> {

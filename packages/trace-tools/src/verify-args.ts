@@ -24,7 +24,8 @@ export type VerifyCommand = { readonly kind: 'help' } | { readonly kind: 'run'; 
 
 export const DEFAULT_EXPECT = ['frontend', 'backend', 'backend-2'] as const;
 
-export const VERIFY_USAGE = `Usage: pnpm verify [options]
+/** The help text, naming the command as the user ran it (`./pnpmw verify` or `pnpm verify`). */
+export const verifyUsage = (command: string): string => `Usage: ${command} [options]
 
 Asks Jaeger's query API v3 for recent traces of a service and checks that each
 one is joined: every expected service reported a span, every span's parent is

@@ -1,22 +1,24 @@
 /**
- * `pnpm verify`: checks recent traces in Jaeger. Only this file touches
+ * `./pnpmw verify` (or `pnpm verify`): checks recent traces in Jaeger. Only this file touches
  * `process`; the checks are in verify.ts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { colors, plain, wantsColor } from './ansi.ts';
+import { commandName, usageProblem } from './cli-name.ts';
 import { exitCodeOf, verifyTraces } from './verify.ts';
-import { parseVerifyArgs, VERIFY_USAGE, type VerifyCommand } from './verify-args.ts';
+import { parseVerifyArgs, type VerifyCommand, verifyUsage } from './verify-args.ts';
 import { renderVerifyJson, renderVerifyTable } from './verify-report.ts';
 
+const invokedAs = commandName('verify', process.env);
 let command: VerifyCommand;
 try {
   command = parseVerifyArgs(process.argv.slice(2));
 } catch (error) {
-  process.stderr.write(`${(error as Error).message}\n\n${VERIFY_USAGE}\n`);
+  process.stderr.write(`${usageProblem((error as Error).message, invokedAs)}\n`);
   process.exit(2);
 }
 if (command.kind === 'help') {
-  process.stdout.write(`${VERIFY_USAGE}\n`);
+  process.stdout.write(`${verifyUsage(invokedAs)}\n`);
   process.exit(0);
 }
 

@@ -26,6 +26,7 @@ describe('renderTrace', () => {
     const orphan = span('00000000000000b1', '1234567890abcdef', 'backend', 'GET /*', 'SERVER', 0, 5);
     const text = renderTrace(analyzeTrace([{ ...orphan, status: 'error' }], { expect: ['backend'] }), {
       timelineWidth: 0,
+      columns: 200,
     });
     expect(text).toContain('  ⚠ GET /*  backend  SERVER       5.0 ms  error');
     expect(text).toContain('  ✘ broken · services backend · 1 span · 5.0 ms · 1 orphan');

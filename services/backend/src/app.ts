@@ -1,6 +1,14 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { counterFrom, fastifyOptions, health, type Logger, metrics } from '@meshtrace/service-kit';
+import {
+  appHeaders,
+  counterFrom,
+  fastifyOptions,
+  health,
+  isOperatorRoute,
+  type Logger,
+  metrics,
+} from '@meshtrace/service-kit';
 import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, traceReport, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';
@@ -44,8 +52,8 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
     maxResponseSize: config.maxResponseSize,
   };
 
-  if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
-  await app.register(health);
+  if (deps.traced) await app.register(tracing, { ignore: isOperatorRoute });
+  await app.register(health, { controlRoutes: config.controlRoutes === 'on' });
   await app.register(metrics, { service: { name: config.serviceName, version: config.serviceVersion } });
   for (const counter of SPAN_EXPORT_COUNTERS)
     counterFrom(app.metrics, counter.name, counter.help, () => counter.read(exportStats()));
@@ -57,10 +65,7 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
     registers: [app.metrics],
   });
 
-  // http-echo sends these on every answer.
-  app.addHook('onRequest', async function appHeaders(_request, reply) {
-    reply.header('x-app-name', config.serviceName).header('x-app-version', config.serviceVersion);
-  });
+  await app.register(appHeaders, { name: config.serviceName, version: config.serviceVersion });
 
   // Echo any body as text, whatever its type.
   app.removeAllContentTypeParsers();

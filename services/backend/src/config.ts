@@ -1,10 +1,11 @@
 import {
   ConfigError,
+  type ConfigIssue,
   type ConfigOf,
   type Env,
-  FlagError,
   loadConfig,
   packageVersion,
+  type SettingSources,
   serviceSchema,
 } from '@meshtrace/service-kit';
 import { loadServiceIdentity } from '@meshtrace/tracing';
@@ -119,37 +120,62 @@ export const FLAGS: Readonly<Record<string, string>> = {
   'status-code': 'ECHO_STATUS_CODE',
 };
 
+const FLAG_LIST = Object.keys(FLAGS)
+  .map((flag) => `-${flag}`)
+  .join(', ');
+
+export interface Flags {
+  /** The variables the flags set (`LISTEN` still in http-echo's `[host]:port` form). */
+  readonly env: Record<string, string>;
+  /** Variable → the flag that set it, so an invalid value is reported as the flag typed. */
+  readonly sources: Record<string, { setting: string; value?: string; expected?: string }>;
+  /** One line per unknown flag or flag without a value. */
+  readonly problems: readonly string[];
+}
+
 /**
- * Reads `-text=hi`, `-text hi`, `--text=hi` (and -listen, -status-code) into
- * variables, so flags and environment are validated by the same schema.
- * @throws {FlagError} for an unknown flag or one without a value.
+ * Reads `-text=hi`, `-text hi`, `--text=hi` (and -listen, -status-code) into variables, so
+ * flags and environment are validated by the same schema. Never throws: every problem is
+ * collected, to be reported with the invalid settings.
  */
-export function flagsToEnv(argv: readonly string[]): Record<string, string> {
-  const env: Record<string, string> = {};
+export function readFlags(argv: readonly string[]): Flags {
+  const flags: Flags = { env: {}, sources: {}, problems: [] };
+  const problems = flags.problems as string[];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const match = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg);
     const variable = match ? FLAGS[match[1] ?? ''] : undefined;
-    if (!match || !variable)
-      throw new FlagError(
-        arg,
-        `expected one of ${Object.keys(FLAGS)
-          .map((f) => `-${f}`)
-          .join(', ')}`,
-      );
+    if (!match || !variable) {
+      problems.push(`invalid flag ${arg}: expected one of ${FLAG_LIST}`);
+      continue;
+    }
     const value = match[2] ?? argv[++i];
-    if (value === undefined) throw new FlagError(arg, 'missing value');
-    env[variable] = value;
+    if (value === undefined) {
+      problems.push(`invalid flag ${arg}: missing value`);
+      continue;
+    }
+    flags.env[variable] = value;
+    flags.sources[variable] = { setting: `-${match[1]}` };
   }
-  return env;
+  return flags;
 }
 
 /** `-listen` takes http-echo's `[host]:port` form: `:5678` or `127.0.0.1:5678`. */
-function listenToEnv(listen: string): Record<string, string> {
+function applyListen(flags: Flags): void {
+  const listen = flags.env.LISTEN;
+  if (listen === undefined) return;
+  delete flags.env.LISTEN;
+  const source = { setting: '-listen', value: listen, expected: '[host]:port with a port from 0 to 65535, e.g. :5678' };
   const match = /^(.*):(\d*)$/.exec(listen);
-  if (!match) throw new FlagError(`-listen=${listen}`, 'expected [host]:port, e.g. :5678');
+  if (!match) {
+    (flags.problems as string[]).push(`invalid -listen=${JSON.stringify(listen)}: expected ${source.expected}`);
+    return;
+  }
   const host = match[1]?.replace(/^\[(.*)\]$/, '$1') ?? '';
-  return { ...(host ? { HOST: host } : {}), PORT: match[2] ?? '' };
+  if (host) flags.env.HOST = host;
+  flags.env.PORT = match[2] ?? '';
+  flags.sources.HOST = source;
+  flags.sources.PORT = source;
 }
 
 /** The name and version this build reports when no variable overrides them (and what `-version` prints). */
@@ -158,17 +184,32 @@ export const BACKEND_PACKAGE = Object.freeze({
   version: packageVersion(new URL('../package.json', import.meta.url)),
 });
 
-/** The backend's settings from its environment and http-echo-style flags. */
+/**
+ * The backend's settings from its environment and http-echo-style flags (flags win).
+ * @throws {ConfigError} listing every invalid setting and flag at once.
+ */
 export function loadBackendConfig(env: Env, argv: readonly string[] = []): BackendConfig {
-  const { LISTEN, ...fromFlags } = flagsToEnv(argv);
-  const config = loadConfig(backendSchema, {
-    ...env,
-    ...fromFlags,
-    ...(LISTEN === undefined ? {} : listenToEnv(LISTEN)),
-  });
+  const flags = readFlags(argv);
+  applyListen(flags);
+  const sources: SettingSources = flags.sources;
+  let config: ConfigOf<typeof backendSchema> | undefined;
+  let issues: readonly ConfigIssue[] = [];
+  try {
+    config = loadConfig(backendSchema, { ...env, ...flags.env }, sources);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues = error.issues;
+  }
   // Checked here, not per field: the bound is another variable.
-  if (maxDelayOf(delayOf(config)) > config.maxDelayMs)
-    throw new ConfigError('DELAY', config.delay, `${DELAY_FORMS} of at most MAX_DELAY_MS=${config.maxDelayMs}`);
+  if (config && maxDelayOf(delayOf(config)) > config.maxDelayMs)
+    issues = [
+      {
+        setting: 'DELAY',
+        value: config.delay,
+        expected: `${DELAY_FORMS} of at most MAX_DELAY_MS=${config.maxDelayMs}`,
+      },
+    ];
+  if (!config || issues.length > 0 || flags.problems.length > 0) throw new ConfigError(issues, flags.problems);
   const identity = loadServiceIdentity(env, BACKEND_PACKAGE);
   return Object.freeze({ ...config, serviceName: identity.name, serviceVersion: identity.version });
 }

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blackHole, refusedUrl, type ServiceProcess, startService, startZipkinReceiver } from '@meshtrace/trace-tools';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/eventually.ts';
 
 /**
  * A dead or hostile trace collector never costs a request: every request
@@ -88,6 +89,13 @@ function lossLines(backend: ServiceProcess): Record<string, string>[] {
     .map((line) => JSON.parse(line) as Record<string, string>);
 }
 
+/** Spans the backend counts as failed or dropped, from its own /metrics. */
+async function lostSpans(backend: ServiceProcess): Promise<number> {
+  const text = await (await fetch(`${backend.url}/metrics`)).text();
+  const sample = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return sample('spans_export_failed_total') + sample('spans_dropped_total');
+}
+
 function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? Number.NaN) * 1024;
@@ -97,21 +105,24 @@ describe('a dead trace collector never costs a request', () => {
   it.each(Object.keys(COLLECTORS) as (keyof typeof COLLECTORS)[])(
     'collector %s: every request succeeds, losses are counted in one summary line, exit 0',
     async (name) => {
+      const started = Date.now();
       const backend = await startBackend(await COLLECTORS[name]());
       const { statuses } = await load(backend.url, 200);
       expect(statuses).toHaveLength(200);
       expect(statuses.every((status) => status === 200)).toBe(true);
-      // Let a few batches fail, so a per-batch logger would have printed several lines by now.
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      // Every span has failed or been dropped (several batches), so a per-batch logger would
+      // have printed several lines by now.
+      await eventually(async () => (await lostSpans(backend)) === 200, 'all 200 spans counted as lost');
 
-      const started = Date.now();
+      // Exit 0 means shutdown finished within SHUTDOWN_TIMEOUT_MS: it waited for the last
+      // export's timeout (300 ms), not for a collector that may never answer.
       expect(await backend.stop('SIGTERM')).toBe(0);
-      // Shutdown waits for the last export's timeout (300 ms), not for the collector.
-      expect(Date.now() - started).toBeLessThan(5000);
       const lines = lossLines(backend);
-      // The report runs every 10 s; this test is shorter, so only the final summary at shutdown.
-      expect(lines).toHaveLength(1);
-      const totals = /totals: (\d+) exported, (\d+) failed, (\d+) dropped/.exec(lines[0]?.msg ?? '');
+      // The report runs every 10 s, plus once at shutdown: on a loaded machine the test may
+      // outlast one period, so the bound follows the time it really took.
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.length).toBeLessThanOrEqual(1 + Math.floor((Date.now() - started) / 10_000));
+      const totals = /totals: (\d+) exported, (\d+) failed, (\d+) dropped/.exec(lines.at(-1)?.msg ?? '');
       expect(totals).not.toBeNull();
       // 200 SERVER spans, none delivered.
       expect(Number(totals?.[1])).toBe(0);
@@ -148,20 +159,24 @@ describe('memory with a black-holed collector', () => {
     await load(backend.url, 300);
     const before = rssBytes(backend.child.pid as number);
     const { statuses } = await load(backend.url, 3000, 32);
-    // Let the queue's last exports time out.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // The queue has emptied: every span has failed or been dropped.
+    await eventually(async () => (await lostSpans(backend)) === 3300, 'all 3300 spans counted as lost');
     const after = rssBytes(backend.child.pid as number);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     const growth = after - before;
     const figures = `RSS before ${(before / 2 ** 20).toFixed(1)} MB, after ${(after / 2 ** 20).toFixed(1)} MB`;
     expect(growth, figures).toBeLessThan(RSS_GROWTH_BOUND_BYTES);
     expect(await backend.stop('SIGTERM')).toBe(0);
-    // 3300 SERVER spans through a 256-span queue: some were dropped, all are in the summary lines,
+    // 3300 SERVER spans through a 256-span queue: all are in the summary lines,
     // which come at most once per 10 s plus once at shutdown, never once per batch.
     const lines = lossLines(backend);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.length).toBeLessThanOrEqual(1 + Math.floor((Date.now() - started) / 10_000));
-    expect(lines.at(-1)?.msg).toMatch(/totals: 0 exported, \d+ failed, [1-9]\d* dropped/);
+    // Every span accounted for, none delivered. How many were dropped rather than failed
+    // depends on how fast the load ran against the export timeout: on a loaded machine the
+    // queue may never overflow, so "some dropped" would fail a correct product by chance.
+    const totals = /totals: 0 exported, (\d+) failed, (\d+) dropped/.exec(lines.at(-1)?.msg ?? '');
+    expect(Number(totals?.[1]) + Number(totals?.[2])).toBe(3300);
     expect(backend.stderr()).not.toMatch(/Dropped \d+ spans/);
   }, 60_000);
 });

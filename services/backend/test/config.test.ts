@@ -1,6 +1,6 @@
 import { runToExit } from '@meshtrace/trace-tools';
 import { describe, expect, it } from 'vitest';
-import { flagsToEnv, loadBackendConfig } from '../src/config.ts';
+import { loadBackendConfig, readFlags } from '../src/config.ts';
 
 describe('backend config', () => {
   it('has http-echo-like defaults', () => {
@@ -18,7 +18,7 @@ describe('backend config', () => {
   });
 
   it('reads http-echo flags in all their spellings', () => {
-    expect(flagsToEnv(['-text=a', '--status-code', '404', '-listen=:9000'])).toEqual({
+    expect(readFlags(['-text=a', '--status-code', '404', '-listen=:9000']).env).toEqual({
       ECHO_TEXT: 'a',
       ECHO_STATUS_CODE: '404',
       LISTEN: ':9000',
@@ -40,7 +40,15 @@ describe('backend config', () => {
       'invalid DOWNSTREAM_URLS="backend-2:5678": expected comma-separated http:// or https:// URLs',
     ],
     [{ PROPAGATION: 'maybe' }, [], 'invalid PROPAGATION="maybe": expected one of on, off'],
-    [{}, ['-status-code=999'], 'invalid ECHO_STATUS_CODE="999": expected an integer from 200 to 599'],
+    [{}, ['-status-code=999'], 'invalid -status-code="999": expected an integer from 200 to 599'],
+    [
+      { ECHO_STATUS_CODE: '404' },
+      ['-status-code=abc'],
+      'invalid -status-code="abc": expected an integer from 200 to 599',
+    ],
+    [{}, ['-listen=:99999'], 'invalid -listen=":99999": expected [host]:port with a port from 0 to 65535, e.g. :5678'],
+    [{}, ['-listen=5678'], 'invalid -listen="5678": expected [host]:port with a port from 0 to 65535, e.g. :5678'],
+    [{}, ['--', '-text=hi'], 'invalid flag --: expected one of -text, -listen, -status-code'],
     [{}, ['-colour=red'], 'invalid flag -colour=red: expected one of -text, -listen, -status-code'],
     [{}, ['-text'], 'invalid flag -text: missing value'],
     [
@@ -53,6 +61,22 @@ describe('backend config', () => {
     [{ ERROR_CODE: '200' }, [], 'invalid ERROR_CODE="200": expected an integer from 400 to 599'],
   ])('rejects %o %o with one line', (env, argv, message) => {
     expect(() => loadBackendConfig(env, argv)).toThrow(message);
+  });
+
+  it('reports every invalid setting and flag at once, one line each', () => {
+    expect(() =>
+      loadBackendConfig({ PORT: 'http', PROPAGATION: 'maybe', ECHO_STATUS_CODE: '404' }, [
+        '-colour=red',
+        '-status-code=abc',
+      ]),
+    ).toThrow(
+      [
+        'invalid flag -colour=red: expected one of -text, -listen, -status-code',
+        'invalid PORT="http": expected an integer from 0 to 65535',
+        'invalid -status-code="abc": expected an integer from 200 to 599',
+        'invalid PROPAGATION="maybe": expected one of on, off',
+      ].join('\n'),
+    );
   });
 
   it('stops the process with one line naming the variable, and exit code 1', async () => {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/eventually.ts';
 
 let zipkin: ZipkinReceiver;
 let slow: Server;
@@ -26,14 +27,6 @@ afterEach(async () => {
   await zipkin.close();
 });
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('graceful shutdown', () => {
   it('on SIGTERM: readiness fails first, in-flight requests finish, their spans are exported, exit 0', async () => {
     const backend = await startService('backend', {
@@ -42,14 +35,16 @@ describe('graceful shutdown', () => {
         // Nothing is exported on a timer during the test: only the shutdown flush can deliver these spans.
         OTEL_BSP_SCHEDULE_DELAY: '600000',
         DOWNSTREAM_URLS: slowUrl,
-        SHUTDOWN_DELAY_MS: '300',
+        // Long enough that the /readyz request below, sent once the log line has been read,
+        // lands inside the delay even on a loaded machine.
+        SHUTDOWN_DELAY_MS: '2000',
       },
     });
     const inFlight = Array.from({ length: 5 }, () => fetch(`${backend.url}/?format=json`));
-    await until(() => received === 5);
+    await eventually(() => received === 5);
 
     backend.child.kill('SIGTERM');
-    await until(() => backend.logs.some((line) => line.msg === 'shutting down'));
+    await eventually(() => backend.logs.some((line) => line.msg === 'shutting down'));
     // During the delay the server still answers, but says it is not ready.
     const readiness = await fetch(`${backend.url}/readyz`);
     expect(readiness.status).toBe(503);
@@ -72,7 +67,7 @@ describe('graceful shutdown', () => {
     });
     await fetch(`${backend.url}/twice`);
     backend.child.kill('SIGINT');
-    await until(() => backend.logs.some((line) => line.msg === 'shutting down'));
+    await eventually(() => backend.logs.some((line) => line.msg === 'shutting down'));
     backend.child.kill('SIGINT');
     expect(await backend.exited).toBe(0);
     // The span of the request served before the signals was still flushed.
@@ -107,7 +102,7 @@ describe('log correlation', () => {
         headers: { 'x-b3-traceid': traceId, 'x-b3-spanid': 'eee19b7ec3c1b174', 'x-b3-sampled': '1' },
       });
       await fetch(`${backend.url}/healthz`);
-      await until(() => backend.logs.some((line) => line.url === '/logged'));
+      await eventually(() => backend.logs.some((line) => line.url === '/logged'));
       const access = backend.logs.filter((line) => typeof line.url === 'string');
       expect(access).toHaveLength(1);
       expect(access[0]).toMatchObject({

@@ -30,4 +30,12 @@ describe('readiness toggle', () => {
     expect(response.status).toBe(409);
     expect((await fetch(`${backend.url}/readyz`)).status).toBe(503);
   });
+
+  it('CONTROL_ROUTES=off removes the toggle: anyone who reaches the port could otherwise call it', async () => {
+    backend = await listenBackend({ CONTROL_ROUTES: 'off', ECHO_TEXT: 'echoed' });
+    // No toggle route: the path is echoed like any other, and readiness is untouched.
+    const answer = await fetch(`${backend.url}/readyz/disable`, { method: 'POST' });
+    expect(await answer.text()).toBe('echoed\n');
+    expect((await fetch(`${backend.url}/readyz`)).status).toBe(200);
+  });
 });

@@ -48,7 +48,10 @@ describe('header redaction', () => {
 
   it('rejects a REDACT_HEADERS entry that is not a header name', () => {
     expect(() => loadBackendConfig({ REDACT_HEADERS: 'x-ok, not a header' })).toThrow(
-      expect.objectContaining({ code: 'ERR_CONFIG_INVALID', variable: 'REDACT_HEADERS' }),
+      expect.objectContaining({
+        code: 'ERR_CONFIG_INVALID',
+        issues: [expect.objectContaining({ setting: 'REDACT_HEADERS' })],
+      }),
     );
   });
 });

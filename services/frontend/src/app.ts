@@ -1,4 +1,12 @@
-import { counterFrom, fastifyOptions, health, type Logger, metrics } from '@meshtrace/service-kit';
+import {
+  appHeaders,
+  counterFrom,
+  fastifyOptions,
+  health,
+  isOperatorRoute,
+  type Logger,
+  metrics,
+} from '@meshtrace/service-kit';
 import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, tracedRequest, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
@@ -38,8 +46,9 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
     deps.loop ??
     new LoopControl({ mode: config.loopMode, concurrency: config.loopConcurrency, stats: new LoopStats() });
   const app = Fastify(fastifyOptions(deps.logger, config));
-  if (deps.traced) await app.register(tracing, { ignore: (request) => request.routeOptions.config.probe === true });
-  await app.register(health);
+  if (deps.traced) await app.register(tracing, { ignore: isOperatorRoute });
+  await app.register(appHeaders, { name: config.serviceName, version: config.serviceVersion });
+  await app.register(health, { controlRoutes: config.controlRoutes === 'on' });
   await app.register(metrics, { service: { name: config.serviceName, version: config.serviceVersion } });
   for (const counter of SPAN_EXPORT_COUNTERS)
     counterFrom(app.metrics, counter.name, counter.help, () => counter.read(exportStats()));
@@ -79,11 +88,12 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
       },
     });
   });
-  app.get('/loop', async function loopStatus() {
+  app.get('/loop', { config: { control: true } }, async function loopStatus() {
     return loop.status();
   });
 
-  app.post('/loop', async function controlLoop(request, reply) {
+  if (config.controlRoutes === 'off') return app;
+  app.post('/loop', { config: { control: true } }, async function controlLoop(request, reply) {
     const parsed = parseLoopCommand(request.body);
     if (!parsed.ok) return reply.code(400).send({ error: 'invalid loop command', reason: parsed.reason });
     if (!loop.attached)

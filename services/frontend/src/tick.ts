@@ -22,7 +22,12 @@ export interface TickDeps {
   readonly random?: () => number;
 }
 
-/** One line per tick, shaped like the tutorial's Envoy access log. */
+/**
+ * One line per tick, its message shaped like the tutorial's Envoy access log. Each id
+ * appears once as a field: the mixin adds `trace_id` and `span_id` (the tick's own span,
+ * as on every line logged in a tick), and `client_span_id` names the CLIENT span under
+ * it, the one the backend receives in `x-b3-spanid`. A headerless tick has neither.
+ */
 function logTick(logger: Logger, method: string, url: string, result: TracedResponse): void {
   const status = result.ok ? result.status : 0;
   const traceId = result.traceId || '-';
@@ -32,8 +37,7 @@ function logTick(logger: Logger, method: string, url: string, result: TracedResp
     url,
     status,
     duration_ms: result.durationMs,
-    traceID: traceId,
-    spanID: spanId,
+    ...(result.spanId ? { client_span_id: result.spanId } : {}),
     ...(result.ok ? {} : { error: result.failure, reason: result.message }),
   };
   const outcome = result.ok ? String(result.status) : result.failure;

@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/eventually.ts';
 
 let zipkin: ZipkinReceiver;
 let target: Server;
@@ -18,14 +19,6 @@ function recordingTarget(): Server {
     seen.push(req.headers);
     res.end('ok\n');
   });
-}
-
-async function until(condition: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 beforeEach(async () => {
@@ -50,7 +43,7 @@ describe('LOOP_MODE', () => {
         OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.url,
       },
     });
-    await until(() => seen.length >= 2);
+    await eventually(() => seen.length >= 2);
     await frontend.stop();
     const [first, second] = seen;
     expect(first?.['x-b3-traceid']).toMatch(/^[0-9a-f]{32}$/);
@@ -72,7 +65,7 @@ describe('LOOP_MODE', () => {
         OTEL_BSP_SCHEDULE_DELAY: '20',
       },
     });
-    await until(() => seen.length >= 3);
+    await eventually(() => seen.length >= 3);
     expect(await frontend.stop()).toBe(0);
     for (const headers of seen) {
       expect(
@@ -80,18 +73,19 @@ describe('LOOP_MODE', () => {
       ).toEqual([]);
     }
     expect(zipkin.spans).toEqual([]);
-    expect(frontend.logs.find((line) => line.traceID !== undefined)).toMatchObject({
-      traceID: '-',
-      spanID: '-',
-      status: 200,
-    });
+    const tick = frontend.logs.find((line) => line.status !== undefined);
+    expect(tick).toMatchObject({ status: 200, msg: expect.stringMatching(/ traceID=- spanID=-$/) });
+    expect(tick).not.toHaveProperty('client_span_id');
+    expect(tick).not.toHaveProperty('trace_id');
   });
 
   it('off: no loop, the server still answers', async () => {
     const frontend = await startService('frontend', {
       env: { TARGET_URL: `http://127.0.0.1:${targetPort}/`, LOOP_INTERVAL_MS: '20', LOOP_MODE: 'off' },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The loop's own status says it never ran: no sleep hoping a tick would have shown up.
+    const status = (await (await fetch(`${frontend.url}/loop`)).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ mode: 'off', state: 'off', sent: 0 });
     expect(seen).toEqual([]);
     expect((await fetch(`${frontend.url}/healthz`)).status).toBe(200);
     await frontend.stop();
@@ -114,11 +108,11 @@ describe('a slow or dead target', () => {
       },
     });
     try {
-      await until(() => frontend.logs.filter((line) => line.error === 'connection').length >= 3);
+      await eventually(() => frontend.logs.filter((line) => line.error === 'connection').length >= 3);
       const failed = frontend.logs.find((line) => line.error === 'connection');
-      expect(failed).toMatchObject({ level: 'warn', status: 0, traceID: expect.stringMatching(/^[0-9a-f]{32}$/) });
-      await zipkin.waitFor((all) => all.some((span) => span.id === failed?.spanID));
-      expect(zipkin.spans.find((span) => span.id === failed?.spanID)?.tags).toMatchObject({
+      expect(failed).toMatchObject({ level: 'warn', status: 0, trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+      await zipkin.waitFor((all) => all.some((span) => span.id === failed?.client_span_id));
+      expect(zipkin.spans.find((span) => span.id === failed?.client_span_id)?.tags).toMatchObject({
         'otel.status_code': 'ERROR',
         'error.type': 'connection',
       });
@@ -126,7 +120,7 @@ describe('a slow or dead target', () => {
       const back = recordingTarget();
       await listen(back, port);
       try {
-        await until(() => frontend.logs.some((line) => line.status === 200));
+        await eventually(() => frontend.logs.some((line) => line.status === 200));
       } finally {
         back.closeAllConnections();
         back.close();
@@ -154,7 +148,7 @@ describe('a slow or dead target', () => {
       },
     });
     try {
-      await until(() => frontend.logs.filter((line) => line.error === 'timeout').length >= 3);
+      await eventually(() => frontend.logs.filter((line) => line.error === 'timeout').length >= 3);
       expect(maxOpen).toBe(1);
     } finally {
       await frontend.stop();

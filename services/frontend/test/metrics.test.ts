@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ServiceProcess, startService } from '@meshtrace/trace-tools';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/eventually.ts';
 
 /** The frontend's /metrics: loop ticks and served requests, moving as traffic flows. */
 
@@ -48,12 +49,11 @@ async function scrape(): Promise<string> {
 describe('frontend /metrics', () => {
   it('counts loop ticks sent, ok, failed and skipped, and the requests it serves', async () => {
     frontend = await startService('frontend', { env: { TARGET_URL: targetUrl, LOOP_RATE: '50', LOOP_COUNT: '6' } });
-    const deadline = Date.now() + 8000;
-    let text = await scrape();
-    while (sample(text, 'loop_ticks_ok_total') + sample(text, 'loop_ticks_failed_total') < 6 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    let text = '';
+    await eventually(async () => {
       text = await scrape();
-    }
+      return sample(text, 'loop_ticks_ok_total') + sample(text, 'loop_ticks_failed_total') >= 6;
+    }, 'six ticks finished');
     expect(sample(text, 'loop_ticks_sent_total')).toBe(6);
     expect(sample(text, 'loop_ticks_ok_total')).toBe(4);
     expect(sample(text, 'loop_ticks_failed_total')).toBe(2);

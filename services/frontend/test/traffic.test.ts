@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ServiceProcess, startService } from '@meshtrace/trace-tools';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/eventually.ts';
 
 /** Traffic shaping over real HTTP: targets, method, body, headers, baggage, forced sampling, bounds and /loop. */
 
@@ -18,14 +19,6 @@ let seen: Seen[];
 /** While true, the target reads each request and never answers. */
 let hang: boolean;
 let frontend: ServiceProcess | undefined;
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 beforeEach(async () => {
   seen = [];
@@ -77,7 +70,7 @@ describe('what each tick sends', () => {
         LOOP_FORCE_SAMPLING: 'debug',
       },
     });
-    await until(async () => (await loopStatus()).ok === 12);
+    await eventually(async () => (await loopStatus()).ok === 12);
     const status = await loopStatus();
     expect(status).toMatchObject({ mode: 'generate', state: 'finished', rate: 50, sent: 12, ok: 12, failed: 0 });
     expect(seen).toHaveLength(12);
@@ -107,7 +100,7 @@ describe('what each tick sends', () => {
         LOOP_FORCE_SAMPLING: 'sampled',
       },
     });
-    await until(() => seen.length === 2);
+    await eventually(() => seen.length === 2);
     expect(seen.map((request) => request.headers['x-b3-sampled'])).toEqual(['1', '1']);
     expect(seen[0]?.headers['x-b3-traceid']).toBeUndefined();
   });
@@ -119,7 +112,7 @@ describe('bounds', () => {
     frontend = await startService('frontend', {
       env: { TARGET_URL: `${targetUrl}/`, LOOP_RATE: '100', LOOP_CONCURRENCY: '3', REQUEST_TIMEOUT_MS: '600000' },
     });
-    await until(async () => ((await loopStatus()).skipped as number) >= 20);
+    await eventually(async () => ((await loopStatus()).skipped as number) >= 20);
     const status = await loopStatus();
     expect(status).toMatchObject({ sent: 3, ok: 0, failed: 0, concurrency: 3 });
     expect(seen).toHaveLength(3);
@@ -129,14 +122,14 @@ describe('bounds', () => {
 describe('GET and POST /loop', () => {
   it('pauses, changes the rate and resumes at run time', async () => {
     frontend = await startService('frontend', { env: { TARGET_URL: `${targetUrl}/`, LOOP_RATE: '20' } });
-    await until(() => seen.length >= 2);
+    await eventually(() => seen.length >= 2);
     const paused = await postLoop({ action: 'pause' });
     expect(paused.status).toBe(200);
     expect(await paused.json()).toMatchObject({ state: 'paused', rate: 20 });
     const sent = (await loopStatus()).sent as number;
     expect(await (await postLoop({ rate: 50 })).json()).toMatchObject({ state: 'paused', rate: 50 });
     expect(await (await postLoop({ action: 'resume' })).json()).toMatchObject({ state: 'running', rate: 50 });
-    await until(async () => ((await loopStatus()).sent as number) >= sent + 3);
+    await eventually(async () => ((await loopStatus()).sent as number) >= sent + 3);
     const status = await loopStatus();
     expect(status).toMatchObject({ mode: 'generate', state: 'running', last_error: null });
     expect(status.latency_ms).toEqual({ p50: expect.any(Number), p99: expect.any(Number) });

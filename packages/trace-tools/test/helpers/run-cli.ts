@@ -14,16 +14,24 @@ export interface CliRun {
 }
 
 /** Runs one of the package's CLIs from source, the way the root scripts do, without colour. */
-export function runCli(file: 'demo-cli.ts' | 'verify-cli.ts', args: readonly string[]): CliRun {
+export function runCli(
+  file: 'demo-cli.ts' | 'verify-cli.ts',
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): CliRun {
+  // No FORCE_COLOR at all: even empty, next to NO_COLOR it makes Node print a warning.
+  const { FORCE_COLOR: _, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--conditions=source', `src/${file}`, ...args], {
     cwd: PACKAGE_DIR,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+    env: { ...inherited, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
+  const onOutput = new Set<() => void>();
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
+    for (const check of onOutput) check();
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     err += chunk;
@@ -34,19 +42,33 @@ export function runCli(file: 'demo-cli.ts' | 'verify-cli.ts', args: readonly str
   let exited = false;
   void exit.then(() => {
     exited = true;
+    for (const check of onOutput) check();
   });
   return {
     child,
     stdout: () => out,
     stderr: () => err,
     exit,
-    async waitForOutput(pattern, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(out)) {
-        if (exited) throw new Error(`exited before ${pattern}:\n${out}\n${err}`);
-        if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+    // Checked on every chunk of output and at exit: the wait ends on the event, not on a poll.
+    waitForOutput(pattern, timeoutMs = 15_000) {
+      return new Promise<void>((resolve, reject) => {
+        const finish = (error?: Error) => {
+          clearTimeout(timer);
+          onOutput.delete(check);
+          if (error) reject(error);
+          else resolve();
+        };
+        const check = () => {
+          if (pattern.test(out)) finish();
+          else if (exited) finish(new Error(`exited before ${pattern}:\n${out}\n${err}`));
+        };
+        const timer = setTimeout(
+          () => finish(new Error(`no ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`)),
+          timeoutMs,
+        );
+        onOutput.add(check);
+        check();
+      });
     },
   };
 }
