@@ -168,8 +168,8 @@ describe('send one request', () => {
       sampled: 'true',
       debug: 'false',
     },
-    // Whether a deny without ids is honoured is packages/tracing's rule, tested there; here only that every hop agrees.
-    { label: 'A deny without ids', trace: undefined, parent: undefined, sampled: undefined, debug: 'false' },
+    // B3: "It is also valid to send sampling state independently, such as a deny decision": new ids, not sampled.
+    { label: 'A deny without ids', trace: undefined, parent: undefined, sampled: 'false', debug: 'false' },
     { label: 'Malformed ids', trace: undefined, parent: undefined, sampled: 'true', debug: 'false' },
     { label: 'Nothing', trace: undefined, parent: undefined, sampled: 'true', debug: 'false' },
   ])('$label: three hops, each continuing the one before', async (row) => {
@@ -198,7 +198,7 @@ describe('send one request', () => {
       expect(first.parent).toBe('none (a root)');
       expect(first.story).toContain('frontend started a new trace');
     }
-    if (row.sampled !== undefined) expect(first.sampled).toBe(row.sampled);
+    expect(first.sampled).toBe(row.sampled);
     expect(first.debug).toBe(row.debug);
 
     // Every later hop: the same trace, as a child of the caller's CLIENT span; the ids that changed are marked.
@@ -223,8 +223,9 @@ describe('send one request', () => {
     if (headers.tracestate) {
       expect(first.tracestate).toBe(headers.tracestate);
       expect(second.tracestate).toBe(headers.tracestate);
-      // Whatever the next hop received, a difference is marked.
-      expect(await third.changed('tracestate')).toBe(third.tracestate !== second.tracestate);
+      // Each hop sends B3 and traceparent naming the same trace, so tracestate rides on unchanged.
+      expect(third.tracestate).toBe(headers.tracestate);
+      expect(await third.changed('tracestate')).toBe(false);
     }
     await expect.poll(() => shown(page.locator('.verdict').first())).toMatch(/^✔ One trace .* across 3 services/);
     // Each trace id links to Jaeger's view of it.
