@@ -21,8 +21,12 @@ export interface B3Context {
   readonly sampling: B3Sampling;
 }
 
+/** 32 or 16 lower-hex characters, the whole value; 16 is left-padded to 128 bits. */
+const TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
 /** `{TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]]`, the whole value. */
 const SINGLE = /^((?:[0-9a-f]{16}){1,2})-([0-9a-f]{16})(?:-([01d])(?:-[0-9a-f]{16})?)?$/;
+const ALL_ZEROS = /^0+$/;
 
 /** `1` accept, `0` deny, `d` debug: the single header's sampling state. */
 const SINGLE_STATES: Readonly<Record<string, B3Sampling>> = { '1': 'accept', '0': 'deny', d: 'debug' };
@@ -52,33 +56,17 @@ function firstValue(carrier: unknown, getter: TextMapGetter, name: string): stri
   return first === '' ? undefined : first;
 }
 
-/**
- * True when `id` is `length` lower-hex characters, not all zero. One scan
- * instead of two regexes per id: it runs on every request a sidecar sends.
- */
-function isHexId(id: string, length: number): boolean {
-  if (id.length !== length) return false;
-  let nonZero = false;
-  for (let i = 0; i < length; i++) {
-    const code = id.charCodeAt(i);
-    if (code === 0x30 /* 0 */) continue;
-    if ((code < 0x31 || code > 0x39) && (code < 0x61 || code > 0x66)) return false;
-    nonZero = true;
-  }
-  return nonZero;
-}
-
-/** A 32 or 16 character trace id and a 16 character span id, neither all zeros. */
 function validIds(traceId: string | undefined, spanId: string | undefined): boolean {
   return (
     traceId !== undefined &&
     spanId !== undefined &&
-    isHexId(traceId, traceId.length === 16 ? 16 : 32) &&
-    isHexId(spanId, 16)
+    TRACE_ID.test(traceId) &&
+    SPAN_ID.test(spanId) &&
+    !ALL_ZEROS.test(traceId) &&
+    !ALL_ZEROS.test(spanId)
   );
 }
 
-/** A 16-character trace id is left-padded to 128 bits. */
 const to128 = (traceId: string) => traceId.padStart(32, '0');
 
 function readSingle(value: string): B3Context | undefined {
