@@ -210,8 +210,9 @@ async function checkVariant(variant: Variant, server: RunningServer): Promise<st
   await response.arrayBuffer();
   server.answered++;
   const traceresponse = response.headers.get('traceresponse');
-  const flags = traceresponse?.split('-')[3];
-  const seen = traceresponse === null ? 'no traceresponse' : flags === '01' ? 'sampled' : 'not sampled';
+  // The sampled bit of the flags; the random bit (0x02, Trace Context Level 2) may ride along.
+  const sampled = (Number.parseInt(traceresponse?.split('-')[3] ?? '0', 16) & 0x01) === 0x01;
+  const seen = traceresponse === null ? 'no traceresponse' : sampled ? 'sampled' : 'not sampled';
   if (response.status !== 200) return `${variant.name}: status ${response.status}`;
   if (seen !== variant.expect) return `${variant.name}: expected ${variant.expect}, got ${traceresponse}`;
   return undefined;

@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { b3SamplingOf } from './propagation.ts';
+import { b3SamplingOf } from './trace-state.ts';
 
 /**
  * B3: "Debug is an emphasized accept decision that implies accept, additionally

@@ -1,4 +1,5 @@
 import {
+  type Attributes,
   type Context,
   context,
   propagation,
@@ -26,7 +27,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import fp from 'fastify-plugin';
 import { TRACERESPONSE } from './constants.ts';
 import { setHttpMethodAttributes } from './http-method.ts';
-import { TRACE_FLAG_RANDOM } from './propagation.ts';
+import { TRACE_FLAG_RANDOM } from './trace-state.ts';
 
 /** What the plugin records on each traced request. */
 export interface RequestTrace {
@@ -81,6 +82,26 @@ function hostAndPort(host: string | undefined): [string | undefined, number | un
   return [host, undefined];
 }
 
+/**
+ * The SERVER span's attributes (HTTP semantic conventions), built only for a
+ * span that records. Filled in place, not spread from a per-request object;
+ * insertion order is the exported tag order.
+ */
+function serverAttributes(request: FastifyRequest, route: string | undefined): Attributes {
+  const { url } = request;
+  const [address, port] = hostAndPort(request.host);
+  const query = url.indexOf('?');
+  const attributes = setHttpMethodAttributes({}, request.method);
+  attributes[ATTR_URL_PATH] = query === -1 ? url : url.slice(0, query);
+  attributes[ATTR_URL_SCHEME] = request.protocol;
+  attributes[ATTR_HTTP_ROUTE] = route;
+  attributes[ATTR_SERVER_ADDRESS] = address;
+  attributes[ATTR_SERVER_PORT] = port;
+  attributes[ATTR_CLIENT_ADDRESS] = request.ip;
+  attributes[ATTR_USER_AGENT_ORIGINAL] = request.headers['user-agent'];
+  return attributes;
+}
+
 /** The two hex digits of every trace-flags combination Level 2 defines. */
 const FLAGS_HEX = ['00', '01', '02', '03'] as const;
 
@@ -111,24 +132,15 @@ async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions
     // Extraction never throws: bad or missing headers give back ROOT_CONTEXT, so we start a new trace.
     const extracted = propagation.extract(ROOT_CONTEXT, request.headers);
     const parent = trace.getSpanContext(extracted);
-    const { method, url } = request;
     const route = request.routeOptions.url;
-    const [address, port] = hostAndPort(request.host);
-    const query = url.indexOf('?');
-    // Filled in place, not spread from a per-request object; insertion order is the exported tag order.
-    const attributes = setHttpMethodAttributes({}, method);
-    attributes[ATTR_URL_PATH] = query === -1 ? url : url.slice(0, query);
-    attributes[ATTR_URL_SCHEME] = request.protocol;
-    attributes[ATTR_HTTP_ROUTE] = route;
-    attributes[ATTR_SERVER_ADDRESS] = address;
-    attributes[ATTR_SERVER_PORT] = port;
-    attributes[ATTR_CLIENT_ADDRESS] = request.ip;
-    attributes[ATTR_USER_AGENT_ORIGINAL] = request.headers['user-agent'];
+    // No attributes here: the SDK sanitises startSpan's attributes before it asks the sampler,
+    // so an unsampled request would pay for all of them (measured: docs/benchmarks.md).
     const span = tracer.startSpan(
-      route ? `${method} ${route}` : method,
-      { kind: SpanKind.SERVER, attributes },
+      route ? `${request.method} ${route}` : request.method,
+      { kind: SpanKind.SERVER },
       extracted,
     );
+    if (span.isRecording()) span.setAttributes(serverAttributes(request, route));
     const active = trace.setSpan(extracted, span);
     request.trace = { span, context: active, parent };
     reply.header(TRACERESPONSE, traceResponse(span.spanContext(), parent));
@@ -143,7 +155,7 @@ async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions
 
   app.addHook('onResponse', function endServerSpan(request, reply, done) {
     const span = request.trace?.span;
-    if (!span) return done();
+    if (!span?.isRecording()) return done();
     const status = reply.statusCode;
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     // Server spans: 5xx is an error, 4xx is the client's mistake and stays unset.

@@ -19,8 +19,9 @@ export {
 } from './hop-report.ts';
 export { describeTraceHeaders, type IncomingTraceHeaders, type TraceFormat } from './incoming-context.ts';
 export { type TraceLogFields, traceLogFields } from './log-correlation.ts';
-export { B3_SAMPLING, b3SamplingOf, createPropagator, type PropagatorName, TRACE_FLAG_RANDOM } from './propagation.ts';
-export { createSampler, type SamplerName } from './sampler.ts';
+// Types only from the modules that import the SDK: the entry point must load none of it (sdk.ts).
+export type { PropagatorName } from './propagation.ts';
+export type { SamplerName } from './sampler.ts';
 export { exportStats, isTracingStarted, shutdownTracing, startTracing } from './sdk.ts';
 export {
   type IdentityDefaults,
@@ -30,6 +31,7 @@ export {
   type ServiceIdentity,
 } from './service-identity.ts';
 export { loadTracingSettings, type TracingSettings, tracingSchema } from './settings.ts';
+export { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM } from './trace-state.ts';
 export {
   type DownstreamFailure,
   type TracedRequestOptions,

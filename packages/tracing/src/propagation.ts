@@ -12,19 +12,19 @@ import {
 import { W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { type B3Context, type B3Sampling, readB3 } from './b3.ts';
-import { B3_SINGLE, X_B3_FLAGS, X_B3_PARENT_SPAN_ID, X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from './constants.ts';
+import {
+  B3_SINGLE,
+  BAGGAGE,
+  TRACEPARENT,
+  X_B3_FLAGS,
+  X_B3_PARENT_SPAN_ID,
+  X_B3_SAMPLED,
+  X_B3_SPAN_ID,
+  X_B3_TRACE_ID,
+} from './constants.ts';
+import { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM } from './trace-state.ts';
 
-/**
- * The B3 sampling state that arrived with the request, kept on the context for
- * the sampler (which decides from it when there is no parent to follow, or the
- * sender deferred) and for injection (debug is sent on as `x-b3-flags: 1`).
- */
-export const B3_SAMPLING = createContextKey('meshtrace b3 sampling state');
-
-/** The B3 sampling state carried by this context, if B3 arrived. */
-export function b3SamplingOf(context: Context): B3Sampling | undefined {
-  return context.getValue(B3_SAMPLING) as B3Sampling | undefined;
-}
+export { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM };
 
 /**
  * The context key OpenTelemetry's B3 injectors read for debug. The package does
@@ -34,9 +34,6 @@ export function b3SamplingOf(context: Context): B3Sampling | undefined {
  * value itself as the sampling state, so it needs "d". propagation.test.ts pins both.
  */
 const OTEL_B3_DEBUG = createContextKey('OpenTelemetry Context Key B3 Debug Flag');
-
-/** W3C Trace Context Level 2: "the right-most 7 bytes of the trace-id" are random. Not in the API's enum yet. */
-export const TRACE_FLAG_RANDOM = 0x02;
 
 const samples = (sampling: B3Sampling) => sampling === 'accept' || sampling === 'debug';
 
@@ -121,8 +118,16 @@ class TraceHeadersPropagator implements TextMapPropagator {
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const withBaggage = this.#baggage ? this.#baggage.extract(context, carrier, getter) : context;
-    const w3c = this.#w3c ? trace.getSpanContext(this.#w3c.extract(ROOT_CONTEXT, carrier, getter)) : undefined;
+    // The W3C readers run only when their header arrived: most requests carry neither,
+    // and asking each one costs a context lookup and a function call per request.
+    const withBaggage =
+      this.#baggage && getter.get(carrier, BAGGAGE) !== undefined
+        ? this.#baggage.extract(context, carrier, getter)
+        : context;
+    const w3c =
+      this.#w3c && getter.get(carrier, TRACEPARENT) !== undefined
+        ? trace.getSpanContext(this.#w3c.extract(ROOT_CONTEXT, carrier, getter))
+        : undefined;
     // Both B3 encodings are read whichever one is injected: single wins over multi (b3.ts).
     const b3 = this.#readsB3 ? readB3(carrier, getter) : undefined;
     return continueFrom(withBaggage, w3c, b3);

@@ -8,7 +8,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
 import type { B3Sampling } from './b3.ts';
-import { b3SamplingOf } from './propagation.ts';
+import { b3SamplingOf } from './trace-state.ts';
 
 /** The OTEL_TRACES_SAMPLER values. */
 export type SamplerName =

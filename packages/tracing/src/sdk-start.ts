@@ -1,0 +1,77 @@
+import { type DiagLogger, diag, type Exception } from '@opentelemetry/api';
+import { loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { DebugSpanProcessor } from './debug-spans.ts';
+import { diagLevel, jsonDiagLogger } from './diag-logger.ts';
+import { SpanExportError } from './errors.ts';
+import type { ExportCounters } from './export-stats.ts';
+import { createPropagator } from './propagation.ts';
+import { createResilientZipkinExporter, DropCountingProcessor } from './resilient-exporter.ts';
+import { createSampler } from './sampler.ts';
+import type { TracingSettings } from './settings.ts';
+
+/** The batch processor's own export timer only backs up the request timeout, which must fire first to be counted. */
+const EXPORT_TIMEOUT_MARGIN_MS = 1000;
+
+/** The batch processor warns each time its queue recovers from drops; those drops are in the summary line instead. */
+const BSP_DROP_WARNING = /^Dropped \d+ spans because maxQueueSize reached$/;
+const diagLogger: DiagLogger = {
+  ...jsonDiagLogger,
+  warn: (message, ...args) => {
+    if (!BSP_DROP_WARNING.test(message)) jsonDiagLogger.warn(message, ...args);
+  },
+};
+
+/** Failed batches are counted and summarised; the default handler would log each one. */
+function reportUncountedErrors(error: Exception): void {
+  if (error instanceof SpanExportError) return;
+  loggingErrorHandler()(error);
+}
+
+/**
+ * Starts the OpenTelemetry SDK: Zipkin exporter behind a batch processor,
+ * parent-based sampling, our propagators, and no metrics, logs or
+ * auto-instrumentation (the plugin and client helper record spans explicitly).
+ * Loaded by sdk.ts only when tracing is enabled.
+ */
+export function startNodeSdk(settings: TracingSettings, counters: ExportCounters): NodeSDK {
+  const exporter = createResilientZipkinExporter(
+    { url: settings.zipkinEndpoint, timeoutMs: Math.min(settings.zipkinTimeoutMs, settings.exportTimeoutMs) },
+    counters,
+  );
+  const sdk = new NodeSDK({
+    // The resource, not ZipkinExporter's serviceName option, decides the name Zipkin and Jaeger show.
+    // OTEL_RESOURCE_ATTRIBUTES was read with the identity (service-identity.ts), not again by a detector.
+    resource: resourceFromAttributes(settings.identity.attributes),
+    autoDetectResources: false,
+    sampler: createSampler(settings),
+    textMapPropagator: createPropagator(settings.propagators),
+    spanProcessors: [
+      // First, so a span is marked before the batch processor can export it.
+      new DebugSpanProcessor(),
+      // The queue stays bounded (OTEL_BSP_MAX_QUEUE_SIZE): a dead collector costs dropped spans, not memory.
+      new DropCountingProcessor(
+        new BatchSpanProcessor({
+          exporter,
+          scheduledDelayMillis: settings.batchDelayMs,
+          maxQueueSize: settings.batchQueueSize,
+          maxExportBatchSize: Math.min(settings.batchSize, settings.batchQueueSize),
+          exportTimeoutMillis: settings.exportTimeoutMs + EXPORT_TIMEOUT_MARGIN_MS,
+        }),
+        settings.batchQueueSize,
+        counters,
+      ),
+    ],
+    instrumentations: [],
+    // Empty arrays, not omissions: NodeSDK otherwise starts OTLP metric and log exporters.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  // After NodeSDK, which installs a plain-text console logger of its own.
+  diag.setLogger(diagLogger, { logLevel: diagLevel(settings.logLevel), suppressOverrideMessage: true });
+  setGlobalErrorHandler(reportUncountedErrors);
+  return sdk;
+}
