@@ -4,7 +4,7 @@ import type { TracingSettings } from './settings.ts';
 
 /**
  * The SDK's lifecycle, without the SDK: `@opentelemetry/sdk-node` (about 290 ms
- * and 30 MiB to load, docs/benchmarks.md) is imported by startTracing() only
+ * and 18 MiB at start-up, docs/benchmarks.md) is imported by startTracing() only
  * when tracing is enabled. With OTEL_SDK_DISABLED=true the plugin and client
  * helper run against the API's no-op globals.
  */
