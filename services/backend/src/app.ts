@@ -23,8 +23,8 @@ import { redactedHeaderNames } from './redact.ts';
 export interface BackendDeps {
   readonly config: BackendConfig;
   readonly logger: Logger;
-  /** The undici pool for downstream calls; the entry point closes it on shutdown. */
-  readonly dispatcher: Dispatcher;
+  /** The undici pool for downstream calls; the entry point closes it on shutdown. Unset without DOWNSTREAM_URLS. */
+  readonly dispatcher?: Dispatcher | undefined;
   /** Record spans (false when OTEL_SDK_DISABLED=true). */
   readonly traced: boolean;
   /** The process environment, for ECHO_ENV=true (filtered before it is echoed). */

@@ -5,7 +5,7 @@ export interface DownstreamOptions {
   /** Headers to forward unchanged (x-request-id and friends). */
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher?: Dispatcher | undefined;
   /** false: call without trace headers (PROPAGATION=off), so the next hop starts a new trace. */
   readonly propagate: boolean;
   /** ms since this request arrived, for the report's `started_ms` (Fastify's `reply.elapsedTime`). */
@@ -21,7 +21,7 @@ export function callDownstreams(urls: readonly string[], options: DownstreamOpti
       const response = await tracedRequest(url, {
         headers,
         timeoutMs: options.timeoutMs,
-        dispatcher: options.dispatcher,
+        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
         propagate: options.propagate,
       });
       return downstreamReport({ url, startedMs, propagated: options.propagate }, response);

@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * What the backend loads before it listens. Start-up time is measured by
+ * `pnpm bench:footprint`, not here; these tests pin the reasons it is short:
+ * with OTEL_SDK_DISABLED=true nothing of the SDK is loaded, and without
+ * DOWNSTREAM_URLS neither is undici (docs/benchmarks.md).
+ */
+
+const backendDir = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * A module hook (node:module registerHooks, which sees both import and
+ * require) that names every package the process resolves, one stderr line each.
+ */
+const PACKAGE_LOGGER = `data:text/javascript,${encodeURIComponent(`
+import { registerHooks } from 'node:module';
+registerHooks({
+  resolve(specifier, context, next) {
+    if (/^(@[^/]+\\/)?[a-z]/.test(specifier) && !specifier.startsWith('node:')) {
+      const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+      process.stderr.write('[package] ' + name + '\\n');
+    }
+    return next(specifier, context);
+  },
+});`)}`;
+
+/** Starts the backend as its image does, waits until it listens, stops it, and returns the packages it loaded. */
+async function packagesLoadedBy(env: Record<string, string>): Promise<Set<string>> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', PACKAGE_LOGGER, '--import', '@meshtrace/tracing/register', 'src/server.ts'],
+    {
+      cwd: backendDir,
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit');
+  let stdout = '';
+  for await (const chunk of child.stdout.setEncoding('utf8')) {
+    stdout += chunk;
+    if (stdout.includes('Server listening at')) break;
+  }
+  child.kill('SIGTERM');
+  await exited;
+  expect(stdout).toContain('Server listening at');
+  return new Set([...stderr.matchAll(/^\[package\] (.+)$/gm)].map((match) => match[1] ?? ''));
+}
+
+const isSdkPackage = (name: string) =>
+  name.startsWith('@opentelemetry/') && name !== '@opentelemetry/api' && name !== '@opentelemetry/semantic-conventions';
+
+describe('what the backend loads at start-up', () => {
+  it('with OTEL_SDK_DISABLED=true and no downstream: no SDK package and no undici', async () => {
+    const loaded = await packagesLoadedBy({ OTEL_SDK_DISABLED: 'true' });
+    expect(loaded).toContain('fastify');
+    expect(loaded).toContain('@opentelemetry/api');
+    expect([...loaded].filter(isSdkPackage)).toEqual([]);
+    expect(loaded).not.toContain('undici');
+  });
+
+  it('with DOWNSTREAM_URLS set: undici is loaded for the connection pool', async () => {
+    const loaded = await packagesLoadedBy({ OTEL_SDK_DISABLED: 'true', DOWNSTREAM_URLS: 'http://127.0.0.1:9/' });
+    expect(loaded).toContain('undici');
+  });
+
+  it('with tracing on: the SDK is loaded before the app starts', async () => {
+    const loaded = await packagesLoadedBy({ OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9/api/v2/spans' });
+    expect(loaded).toContain('@opentelemetry/sdk-node');
+    expect(loaded).toContain('@opentelemetry/exporter-zipkin');
+  });
+});
