@@ -15,9 +15,16 @@
  * fixed-rate loop against a backend: ticks sent per second against the rate.
  * Servers are not pinned here: start-up uses several threads, as it would in
  * a container.
+ *
+ * --compile-cache runs every server, the plain one too, with Node's compile
+ * cache (NODE_COMPILE_CACHE) in a fresh folder, filled by one start of each
+ * before the measured runs: start-up as the images run it, whose cache is
+ * filled when the image is built (Dockerfile).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startService } from '../packages/trace-tools/src/index.ts';
 import {
@@ -38,11 +45,14 @@ const { values: flags } = parseArgs({
     'idle-ms': { type: 'string', default: '2000' },
     rate: { type: 'string', default: '200' },
     'rate-seconds': { type: 'string', default: '10' },
+    'compile-cache': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
-  process.stdout.write('usage: pnpm bench:footprint [--runs 10] [--idle-ms 2000] [--rate 200] [--rate-seconds 10]\n');
+  process.stdout.write(
+    'usage: pnpm bench:footprint [--runs 10] [--idle-ms 2000] [--rate 200] [--rate-seconds 10] [--compile-cache]\n',
+  );
   process.exit(0);
 }
 const settings = {
@@ -57,6 +67,9 @@ for (const [name, value] of Object.entries(settings)) {
     process.exit(1);
   }
 }
+
+/** The compile cache's folder with --compile-cache, removed at the end. */
+const compileCache = flags['compile-cache'] ? mkdtempSync(join(tmpdir(), 'meshtrace-compile-cache-')) : undefined;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -83,7 +96,7 @@ async function startOnce(
 ): Promise<{ readyMs: number; cpuMs: number; rssMiB: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawnServer(kind, { port, logLevel: 'info', zipkinUrl });
+  const child = spawnServer(kind, { port, logLevel: 'info', zipkinUrl, compileCache });
   try {
     await waitForPort(port, child);
     while ((await status(`http://127.0.0.1:${port}/readyz`)) !== 200) await sleep(2);
@@ -121,12 +134,15 @@ const sink = await startSink();
 const loadBefore = loadavg()[0] ?? Number.NaN;
 process.stderr.write(
   `meshtrace bench:footprint: ${settings.runs} runs × ${KINDS.length} servers, from dist/, ` +
-    `RSS read ${settings.idleMs} ms after ready; load average ${fmt(loadBefore, 2)}\n`,
+    `RSS read ${settings.idleMs} ms after ready; load average ${fmt(loadBefore, 2)}` +
+    `${compileCache ? '; with a compile cache (NODE_COMPILE_CACHE) filled by one start of each first' : ''}\n`,
 );
 const ready = new Map<ServerKind, number[]>(KINDS.map(({ kind }) => [kind, []]));
 const cpu = new Map<ServerKind, number[]>(KINDS.map(({ kind }) => [kind, []]));
 const rss = new Map<ServerKind, number[]>(KINDS.map(({ kind }) => [kind, []]));
 try {
+  // The cache is written when a process exits: one start of each fills it, as the image build does.
+  if (compileCache) for (const { kind } of KINDS) await startOnce(kind, sink.url);
   for (let run = 1; run <= settings.runs; run++) {
     // Alternate the order so that drift weighs on every server alike.
     const order = run % 2 === 1 ? KINDS : [...KINDS].reverse();
@@ -181,4 +197,5 @@ try {
   );
 } finally {
   await sink.close();
+  if (compileCache) rmSync(compileCache, { recursive: true, force: true });
 }

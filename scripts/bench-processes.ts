@@ -157,6 +157,8 @@ export interface ServerOptions {
   readonly cpu?: number | undefined;
   /** Extra Node options, such as --cpu-prof. */
   readonly nodeArgs?: readonly string[] | undefined;
+  /** NODE_COMPILE_CACHE: the folder of Node's compile cache, as the images set it. */
+  readonly compileCache?: string | undefined;
 }
 
 /**
@@ -170,6 +172,8 @@ export function spawnServer(kind: ServerKind, options: ServerOptions): ChildProc
     Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')),
   );
   Object.assign(env, { PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: options.logLevel });
+  delete env.NODE_COMPILE_CACHE;
+  if (options.compileCache) env.NODE_COMPILE_CACHE = options.compileCache;
   const args = [...(options.nodeArgs ?? [])];
   let cwd = ROOT;
   if (kind === 'bare') {

@@ -201,9 +201,26 @@ describe.each(SERVICES)('the $name image', (service) => {
     expect(chain.flatMap((s) => s.instructions).filter((i) => i.keyword === 'RUN')).toEqual([]);
   });
 
-  test('copies only its deployed folder from the build', () => {
+  test('copies only its deployed folder from the build, and the compile cache made from that folder', () => {
     const copies = stage.instructions.filter((i) => i.keyword === 'COPY').map(copySources);
-    expect(copies).toEqual([{ from: 'build', sources: [`/deploy/${service.name}`] }]);
+    expect(copies).toEqual([
+      { from: 'build', sources: [`/deploy/${service.name}`] },
+      { from: `${service.name}-compile-cache`, sources: ['/tmp/compile-cache'] },
+    ]);
+  });
+
+  test('fills its compile cache on the runtime image, at /app, as the user it runs as', () => {
+    // Node keys the cache by its version, the user id and each file's path: all three must match.
+    const cacheStage = stageNamed(dockerfile, `${service.name}-compile-cache`);
+    expect(cacheStage.from).toBe(stageChain(dockerfile, stage)[1]?.name);
+    expect(cacheStage.instructions.filter((i) => i.keyword === 'COPY').map(copySources)).toEqual([
+      { from: 'build', sources: [`/deploy/${service.name}`] },
+    ]);
+    expect(cacheStage.instructions.some((i) => i.keyword === 'USER')).toBe(false);
+    const run = cacheStage.instructions.find((i) => i.keyword === 'RUN')?.args ?? '';
+    expect(run).toContain('NODE_COMPILE_CACHE=/tmp/compile-cache');
+    expect(run).toContain('--import @meshtrace/tracing/register');
+    expect(last('ENV')).toContain('NODE_COMPILE_CACHE=/app/.compile-cache');
   });
 
   test('runs as a numeric non-root user', () => {

@@ -9,13 +9,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { serviceOf, startZipkinReceiver, type ZipkinReceiver, type ZipkinSpan } from '@meshtrace/trace-tools';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUILD_COMMAND, deployCommand } from './helpers/commands.ts';
-import { parseDockerfile } from './helpers/dockerfile.ts';
+import { parseDockerfile, stageNamed } from './helpers/dockerfile.ts';
 import { REPO_ROOT, readRepoFile } from './helpers/repo.ts';
 import { type RunningService, startService } from './helpers/service-process.ts';
 import { SERVICES, serviceNamed } from './helpers/services.ts';
@@ -35,6 +35,14 @@ function pruneCommand(dir: string): string {
     .find((i) => i.keyword === 'RUN' && i.args.includes('find /deploy'));
   if (!line) throw new Error('the Dockerfile has no RUN line pruning /deploy');
   return line.args.replaceAll('/deploy', dir);
+}
+
+/** The RUN line of `{service}-compile-cache` that fills the image's compile cache, aimed at `cache`. */
+function compileCacheCommand(service: string, cache: string): string {
+  const stage = stageNamed(parseDockerfile(readRepoFile('Dockerfile')), `${service}-compile-cache`);
+  const line = stage.instructions.find((i) => i.keyword === 'RUN');
+  if (!line) throw new Error(`the ${service}-compile-cache stage has no RUN line`);
+  return line.args.replaceAll('/tmp/compile-cache', cache);
 }
 
 function filesIn(dir: string): string[] {
@@ -177,5 +185,35 @@ describe('the deployed services, started as the image starts them', () => {
     expect(frontendServer).toBeDefined();
     expect(frontendClient?.parentId).toBe(frontendServer?.id);
     expect(backendServer?.parentId).toBe(frontendClient?.id);
+  });
+});
+
+describe("the images' compile cache, filled as the build fills it", () => {
+  test.each(SERVICES)('$name starts from the code its build compiled', async (service) => {
+    const dir = deployed[service.name] ?? '';
+    const cache = join(workDir, `${service.name}-compile-cache`);
+    // The build runs `node` from the image: here, this Node, whose version keys the cache.
+    await run('sh', ['-c', compileCacheCommand(service.name, cache)], {
+      cwd: dir,
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+      timeout: 30_000,
+    });
+    const started = await startService(imageCommand(serviceNamed(service.name).startScript), {
+      cwd: dir,
+      env: {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        TARGET_URL: 'http://127.0.0.1:9/',
+        LOOP_MODE: 'off',
+        NODE_COMPILE_CACHE: cache,
+        // Node's own trace of what it read from the cache and whether V8 took it.
+        NODE_DEBUG_NATIVE: 'COMPILE_CACHE',
+      },
+    });
+    running.push(started);
+    const log = started.output();
+    expect(log).toMatch(/V8 code cache for ESM file:\/\/\S+\/dist\/app\.js was accepted/);
+    expect(log).toMatch(/V8 code cache for ESM file:\/\/\S+\/@opentelemetry\/sdk-node\/\S+ was accepted/);
+    expect(log).not.toMatch(/was rejected/);
   });
 });
