@@ -69,7 +69,8 @@ USER 1000:1000
 # compiling every module again (about 70 ms of a tracing-on start-up, docs/benchmarks.md). Node keys
 # the cache by its version, the user id and each file's path, so each service is loaded once at /app,
 # as the image's user, on the runtime image itself. Modules loaded later (undici, with downstreams)
-# are compiled as before: a read-only cache is only read.
+# are compiled as before: a read-only cache is only read. `--chown=0:0`: the builder would keep the
+# build user's ownership, and the app must not be able to rewrite what it runs.
 FROM runtime AS backend-compile-cache
 COPY --from=build /deploy/backend /app
 RUN NODE_COMPILE_CACHE=/tmp/compile-cache \
@@ -85,14 +86,14 @@ RUN NODE_COMPILE_CACHE=/tmp/compile-cache \
 FROM runtime AS backend
 # Owned by root and read-only to the app, so it also runs with readOnlyRootFilesystem.
 COPY --from=build /deploy/backend /app
-COPY --from=backend-compile-cache /tmp/compile-cache /app/.compile-cache
+COPY --chown=0:0 --from=backend-compile-cache /tmp/compile-cache /app/.compile-cache
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
 EXPOSE 5678
 ENTRYPOINT ["node", "--import", "@meshtrace/tracing/register", "dist/server.js"]
 
 FROM runtime AS frontend
 COPY --from=build /deploy/frontend /app
-COPY --from=frontend-compile-cache /tmp/compile-cache /app/.compile-cache
+COPY --chown=0:0 --from=frontend-compile-cache /tmp/compile-cache /app/.compile-cache
 ENV NODE_COMPILE_CACHE=/app/.compile-cache
 EXPOSE 8080
 ENTRYPOINT ["node", "--import", "@meshtrace/tracing/register", "dist/server.js"]
