@@ -62,11 +62,8 @@ WORKDIR /app
 # The image's `node` user, by number: Kubernetes' runAsNonRoot can only verify a numeric user.
 USER 1000:1000
 
-# ENTRYPOINT, not CMD: like hashicorp/http-echo, arguments are flags for the service,
-# `docker run IMAGE -text=hi -listen=:5678` or Kubernetes `args: ["-text=hi"]`. With only a
-# CMD the Node image's entrypoint would run them as `node -text=hi`.
 # Node's compile cache, filled at build: each start then reads the code V8 compiled here instead of
-# compiling every module again (about 70 ms of a tracing-on start-up, docs/benchmarks.md). Node keys
+# compiling every module again (50–90 ms of a tracing-on start-up, docs/benchmarks.md). Node keys
 # the cache by its version, the user id and each file's path, so each service is loaded once at /app,
 # as the image's user, on the runtime image itself. Modules loaded later (undici, with downstreams)
 # are compiled as before: a read-only cache is only read. `--chown=0:0`: the builder would keep the
@@ -83,6 +80,9 @@ RUN NODE_COMPILE_CACHE=/tmp/compile-cache \
       node --import @meshtrace/tracing/register --input-type=module -e "await import('./dist/app.js')" \
  && chmod -R a+rX /tmp/compile-cache
 
+# ENTRYPOINT, not CMD: like hashicorp/http-echo, arguments are flags for the service,
+# `docker run IMAGE -text=hi -listen=:5678` or Kubernetes `args: ["-text=hi"]`. With only a
+# CMD the Node image's entrypoint would run them as `node -text=hi`.
 FROM runtime AS backend
 # Owned by root and read-only to the app, so it also runs with readOnlyRootFilesystem.
 COPY --from=build /deploy/backend /app

@@ -172,6 +172,7 @@ export function spawnServer(kind: ServerKind, options: ServerOptions): ChildProc
     Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')),
   );
   Object.assign(env, { PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: options.logLevel });
+  // Nor the caller's compile cache: start-up is measured with one only when asked (compileCache).
   delete env.NODE_COMPILE_CACHE;
   if (options.compileCache) env.NODE_COMPILE_CACHE = options.compileCache;
   const args = [...(options.nodeArgs ?? [])];

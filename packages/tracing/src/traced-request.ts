@@ -16,8 +16,8 @@ export interface TracedRequestOptions {
   readonly body?: string;
   /** The whole call (connect, headers and body) must finish within this. */
   readonly timeoutMs: number;
-  /** The undici pool to use; closed by its owner on shutdown. */
-  readonly dispatcher?: Dispatcher;
+  /** The undici pool to use; closed by its owner on shutdown. Unset: undici's global pool. */
+  readonly dispatcher?: Dispatcher | undefined;
   /** false: no CLIENT span and no trace headers, like a plain curl. Default true. */
   readonly traced?: boolean;
   /** false: record the CLIENT span but send no trace headers (the callee starts a new trace). Default true. */

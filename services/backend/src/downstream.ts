@@ -21,7 +21,7 @@ export function callDownstreams(urls: readonly string[], options: DownstreamOpti
       const response = await tracedRequest(url, {
         headers,
         timeoutMs: options.timeoutMs,
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        dispatcher: options.dispatcher,
         propagate: options.propagate,
       });
       return downstreamReport({ url, startedMs, propagated: options.propagate }, response);
