@@ -1,25 +1,30 @@
 /**
- * `pnpm bench:profile`: a V8 CPU profile of the backend under the bench's
- * load, summarised by scripts/cpuprofile-top.ts, to see where the microseconds
- * of a variant go. Proportions in a profile hold up on a noisy machine far
- * better than requests/s do.
+ * `pnpm bench:profile`: a V8 CPU profile of one `pnpm bench` variant (the
+ * same server and request, scripts/bench-variants.ts) under the bench's load,
+ * summarised by scripts/cpuprofile-top.ts, to see where its microseconds go.
+ * Proportions in a profile hold up on a noisy machine far better than
+ * requests/s do.
  *
- *   --variant on          tracing on, 100% sampled, exporting to a Zipkin sink (default)
- *   --variant unsampled   tracing on, every request arriving with b3 `x-b3-sampled: 0`
- *   --variant off         OTEL_SDK_DISABLED=true
+ *   --variant on            tracing on, 100% sampled, exporting to a Zipkin sink (default)
+ *   --variant on-unsampled  tracing on, every request arriving with b3 `x-b3-sampled: 0` (alias: unsampled)
+ *   --variant off           OTEL_SDK_DISABLED=true; off-unsampled sends it the same b3 headers
+ *   …                       and bare, off-json, on-json, as in the bench
  *
  * The server runs from dist/ with `--cpu-prof`, pinned to CPU 0 (load on CPU 1)
- * when taskset works; it takes --warmup s and then --duration s of load, and
- * the .cpuprofile is written to --dir (default: a temporary directory).
+ * when taskset works; it takes --warmup s and then --duration s of load. It
+ * writes DIR/VARIANT.cpuprofile and DIR/VARIANT.json: the measured load's
+ * window on the monotonic clock (the profile's own) and the requests answered
+ * in it, so that scripts/cpuprofile-diff.ts can compare two variants per
+ * request without start-up or warm-up. DIR is --dir, or a temporary directory.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../packages/tracing/src/constants.ts';
 import { runLoad } from './bench-load.ts';
 import { canPin, freePort, pinSelf, ROOT, spawnServer, startSink, stop, waitForPort } from './bench-processes.ts';
+import { SERVERS, VARIANTS } from './bench-variants.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -31,45 +36,47 @@ const { values: flags } = parseArgs({
     dir: { type: 'string' },
   },
 });
-const variant = flags.variant;
-if (variant !== 'on' && variant !== 'unsampled' && variant !== 'off') {
-  process.stderr.write(`invalid --variant=${variant}: expected on, unsampled or off\n`);
+const name = flags.variant === 'unsampled' ? 'on-unsampled' : flags.variant;
+const variant = VARIANTS.find((candidate) => candidate.name === name);
+if (!variant) {
+  process.stderr.write(`invalid --variant=${flags.variant}: expected ${VARIANTS.map((v) => v.name).join(', ')}\n`);
   process.exit(1);
 }
-
-/** As scripts/bench.ts sends them for its unsampled variant. */
-const UNSAMPLED_B3 = {
-  [X_B3_TRACE_ID]: '463ac35c9f6413ad48485a3953bb6124',
-  [X_B3_SPAN_ID]: 'a2fb4a1d1a96d312',
-  [X_B3_SAMPLED]: '0',
-};
+const kind = SERVERS[variant.server];
+const micros = () => Number(process.hrtime.bigint() / 1000n);
 
 const pinned = canPin([0, 1]) && pinSelf(1);
 const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'meshtrace-profile-'));
-const sink = variant === 'off' ? undefined : await startSink(pinned ? 1 : undefined);
+mkdirSync(dir, { recursive: true });
+const sink = kind === 'backend-on' ? await startSink(pinned ? 1 : undefined) : undefined;
 const port = await freePort();
-const child = spawnServer(variant === 'off' ? 'backend-off' : 'backend-on', {
+const child = spawnServer(kind, {
   port,
   logLevel: 'info',
   zipkinUrl: sink?.url,
   cpu: pinned ? 0 : undefined,
-  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${variant.name}.cpuprofile`],
 });
 try {
   await waitForPort(port, child);
   const load = (duration: number) =>
     runLoad({
-      url: `http://127.0.0.1:${port}/`,
+      url: `http://127.0.0.1:${port}${variant.path}`,
       connections: Number(flags.connections),
       duration,
-      headers: variant === 'unsampled' ? UNSAMPLED_B3 : undefined,
+      headers: variant.headers,
     });
   const warm = await load(Number(flags.warmup));
+  const from = micros();
   const { answered, seconds } = await load(Number(flags.duration));
-  // The profile covers start-up and warm-up too: divide its times by all requests for µs per request.
+  const window = { from, to: micros() };
+  writeFileSync(
+    join(dir, `${variant.name}.json`),
+    `${JSON.stringify({ variant: variant.name, count: answered, unit: 'request', window })}\n`,
+  );
   process.stdout.write(
-    `profiled ${variant}: ${warm.answered + answered} requests in all (${answered} in ${seconds.toFixed(1)} s ` +
-      `after ${warm.answered} in the warm-up), pinned: ${pinned}\n`,
+    `profiled ${variant.name} (${variant.label}): ${answered} requests in ${seconds.toFixed(1)} s after ` +
+      `${warm.answered} in the warm-up, pinned: ${pinned}\n`,
   );
 } finally {
   // The profile is written when the process exits; SIGTERM makes the backend shut down in order and exit.
@@ -77,9 +84,11 @@ try {
   await sink?.close();
 }
 
-const profile = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
-if (!profile) throw new Error(`no .cpuprofile in ${dir}`);
+const profile = join(dir, `${variant.name}.cpuprofile`);
+process.stdout.write(
+  `written: ${profile}\nto compare two variants profiled into one --dir: node scripts/cpuprofile-diff.ts DIR/A.cpuprofile DIR/B.cpuprofile\n`,
+);
 const pattern = 'Span|span|extract|inject|context|propagat|sanit|Attribute|traceLogFields|mixin|random|generate';
-spawnSync(process.execPath, [`${ROOT}scripts/cpuprofile-top.ts`, join(dir, profile), String(flags.top), pattern], {
+spawnSync(process.execPath, [`${ROOT}scripts/cpuprofile-top.ts`, profile, String(flags.top), pattern], {
   stdio: 'inherit',
 });

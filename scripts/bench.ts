@@ -23,7 +23,6 @@
  */
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../packages/tracing/src/constants.ts';
 import { runLoad } from './bench-load.ts';
 import { countInstructions, type PerfCounter, probePerf } from './bench-perf.ts';
 import {
@@ -31,7 +30,6 @@ import {
   cpuSeconds,
   freePort,
   pinSelf,
-  type ServerKind,
   spawnServer,
   startSink,
   stop,
@@ -40,6 +38,7 @@ import {
   type ZipkinSink,
 } from './bench-processes.ts';
 import { paired, type Summary, summarize, verdict } from './bench-stats.ts';
+import { SERVERS, type ServerId, VARIANTS, type Variant } from './bench-variants.ts';
 
 // --- options -------------------------------------------------------------------
 
@@ -94,65 +93,6 @@ const settings = {
   logLevel: flags['log-level'],
   source: flags.source,
 };
-
-// --- the variants ----------------------------------------------------------------
-
-type ServerId = 'bare' | 'off' | 'on' | 'on-unsampled';
-
-const SERVERS: Readonly<Record<ServerId, ServerKind>> = {
-  bare: 'bare',
-  off: 'backend-off',
-  on: 'backend-on',
-  // Its own process and sink: no sampled span of another variant is exported during its runs.
-  'on-unsampled': 'backend-on',
-};
-
-/** What an Istio sidecar sends when its trace is not sampled: ids, and the decision not to record. */
-const UNSAMPLED_B3 = {
-  [X_B3_TRACE_ID]: '463ac35c9f6413ad48485a3953bb6124',
-  [X_B3_SPAN_ID]: 'a2fb4a1d1a96d312',
-  [X_B3_SAMPLED]: '0',
-};
-
-interface Variant {
-  readonly name: string;
-  readonly label: string;
-  readonly server: ServerId;
-  readonly path: string;
-  readonly headers?: Record<string, string>;
-  /** What the server's `traceresponse` header must show, as a check that the variant is what it claims. */
-  readonly expect: 'no traceresponse' | 'sampled' | 'not sampled';
-}
-
-const VARIANTS: readonly Variant[] = [
-  { name: 'bare', label: 'bare Fastify hello-world', server: 'bare', path: '/', expect: 'no traceresponse' },
-  { name: 'off', label: 'backend, tracing off', server: 'off', path: '/', expect: 'no traceresponse' },
-  { name: 'on', label: 'backend, tracing on (100%, exporting)', server: 'on', path: '/', expect: 'sampled' },
-  {
-    name: 'off-unsampled',
-    label: 'backend, tracing off, b3 sampled=0 in',
-    server: 'off',
-    path: '/',
-    headers: UNSAMPLED_B3,
-    expect: 'no traceresponse',
-  },
-  {
-    name: 'on-unsampled',
-    label: 'backend, tracing on, b3 sampled=0 in',
-    server: 'on-unsampled',
-    path: '/',
-    headers: UNSAMPLED_B3,
-    expect: 'not sampled',
-  },
-  {
-    name: 'off-json',
-    label: 'backend, tracing off, JSON echo',
-    server: 'off',
-    path: '/?format=json',
-    expect: 'no traceresponse',
-  },
-  { name: 'on-json', label: 'backend, tracing on, JSON echo', server: 'on', path: '/?format=json', expect: 'sampled' },
-];
 
 // --- running ---------------------------------------------------------------------
 

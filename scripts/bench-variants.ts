@@ -1,0 +1,64 @@
+/**
+ * What `pnpm bench` compares, and `pnpm bench:profile` profiles: each variant
+ * is a server and the request sent to it. Shared, so that a profile is taken
+ * under exactly the load the bench measured.
+ */
+import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../packages/tracing/src/constants.ts';
+import type { ServerKind } from './bench-processes.ts';
+
+export type ServerId = 'bare' | 'off' | 'on' | 'on-unsampled';
+
+export const SERVERS: Readonly<Record<ServerId, ServerKind>> = {
+  bare: 'bare',
+  off: 'backend-off',
+  on: 'backend-on',
+  // Its own process and sink: no sampled span of another variant is exported during its runs.
+  'on-unsampled': 'backend-on',
+};
+
+/** What an Istio sidecar sends when its trace is not sampled: ids, and the decision not to record. */
+export const UNSAMPLED_B3 = {
+  [X_B3_TRACE_ID]: '463ac35c9f6413ad48485a3953bb6124',
+  [X_B3_SPAN_ID]: 'a2fb4a1d1a96d312',
+  [X_B3_SAMPLED]: '0',
+};
+
+export interface Variant {
+  readonly name: string;
+  readonly label: string;
+  readonly server: ServerId;
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  /** What the server's `traceresponse` header must show, as a check that the variant is what it claims. */
+  readonly expect: 'no traceresponse' | 'sampled' | 'not sampled';
+}
+
+export const VARIANTS: readonly Variant[] = [
+  { name: 'bare', label: 'bare Fastify hello-world', server: 'bare', path: '/', expect: 'no traceresponse' },
+  { name: 'off', label: 'backend, tracing off', server: 'off', path: '/', expect: 'no traceresponse' },
+  { name: 'on', label: 'backend, tracing on (100%, exporting)', server: 'on', path: '/', expect: 'sampled' },
+  {
+    name: 'off-unsampled',
+    label: 'backend, tracing off, b3 sampled=0 in',
+    server: 'off',
+    path: '/',
+    headers: UNSAMPLED_B3,
+    expect: 'no traceresponse',
+  },
+  {
+    name: 'on-unsampled',
+    label: 'backend, tracing on, b3 sampled=0 in',
+    server: 'on-unsampled',
+    path: '/',
+    headers: UNSAMPLED_B3,
+    expect: 'not sampled',
+  },
+  {
+    name: 'off-json',
+    label: 'backend, tracing off, JSON echo',
+    server: 'off',
+    path: '/?format=json',
+    expect: 'no traceresponse',
+  },
+  { name: 'on-json', label: 'backend, tracing on, JSON echo', server: 'on', path: '/?format=json', expect: 'sampled' },
+];

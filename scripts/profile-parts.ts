@@ -1,0 +1,148 @@
+/**
+ * Where a V8 CPU profile's busy time went: by the part of the request path
+ * each sample belongs to, and by function. scripts/cpuprofile-diff.ts divides
+ * these by the requests served to compare two `bench:profile` runs per request.
+ */
+
+export interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly children?: readonly number[];
+    readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  }[];
+  /** µs on the monotonic clock, the one `process.hrtime` reads. */
+  readonly startTime: number;
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+type Frame = CpuProfile['nodes'][number]['callFrame'];
+
+/**
+ * Parts that own everything they start, wherever the time ends up: the
+ * exporter's `JSON.stringify` and socket write, pino's file write, a metric's
+ * label lookup. A sample belongs to the first of these found anywhere on its stack.
+ */
+const OWNING_PARTS: readonly (readonly [string, (frame: Frame) => boolean])[] = [
+  ['export: batch, Zipkin JSON, POST', ({ url }) => /exporter-zipkin|resilient-exporter|BatchSpanProcessor/.test(url)],
+  [
+    'log lines: pino, trace fields',
+    (frame) => /\/pino\/|sonic-boom/.test(frame.url) || frame.functionName === 'traceLogFields',
+  ],
+  ['metrics: prom-client', ({ url }) => /prom-client|service-kit\/(src|dist)\/metrics/.test(url)],
+];
+
+/**
+ * Otherwise the sample belongs to the nearest JavaScript frame's owner. Not
+ * any frame: the plugin's `onRequest` runs the rest of the request inside
+ * `context.with`, so it is on the stack of everything that follows.
+ */
+const NEAREST_PARTS: readonly (readonly [string, RegExp])[] = [
+  ['SDK: span, ids, sampler', /@opentelemetry\/(sdk-trace|core|resources)\//],
+  [
+    'API: context, propagation',
+    /@opentelemetry\/(api|context-async-hooks)\/|node:internal\/async_(context_frame|local_storage)/,
+  ],
+  ['tracing plugin (packages/tracing)', /\/packages\/tracing\//],
+  ['Fastify', /\/(fastify|find-my-way|avvio|fast-json-stringify|fast-querystring|@fastify\/[^/]+)\//],
+  ['the backend, service-kit', /\/(services\/backend|packages\/service-kit)\//],
+  ['Node: http, net, streams, timers', /^node:/],
+];
+
+/** V8's pseudo-frames: time that no JavaScript function owns. */
+const PSEUDO_PARTS: ReadonlyMap<string, string> = new Map([
+  ['(garbage collector)', 'garbage collector'],
+  ['(program)', 'V8 and native, outside any function'],
+]);
+
+/** `…/node_modules/.pnpm/x/node_modules/@scope/name/dist/a.mjs` → `@scope/name/dist/a.mjs`; ours from the workspace folder. */
+export function shortUrl(url: string): string {
+  const modules = url.lastIndexOf('/node_modules/');
+  if (modules >= 0) return url.slice(modules + '/node_modules/'.length);
+  const workspace = /\/((?:packages|services|scripts)\/.*)$/.exec(url);
+  return workspace?.[1] ?? url;
+}
+
+function partOf(stack: readonly Frame[]): string {
+  const leaf = stack[0];
+  const pseudo = leaf && PSEUDO_PARTS.get(leaf.functionName);
+  if (pseudo) return pseudo;
+  for (const [part, owns] of OWNING_PARTS) if (stack.some(owns)) return part;
+  const nearest = stack.find((frame) => frame.url !== '');
+  if (!nearest) return 'native, no JavaScript caller';
+  for (const [part, pattern] of NEAREST_PARTS) if (pattern.test(nearest.url)) return part;
+  const other = shortUrl(nearest.url).split('/');
+  return `other: ${other[0]?.startsWith('@') ? `${other[0]}/${other[1]}` : other[0]}`;
+}
+
+/**
+ * The package whose code led to a sample: the nearest frame outside Node's own
+ * modules, so that compiling a module counts for the package that imported it.
+ */
+function packageOf(stack: readonly Frame[]): string {
+  const leaf = stack[0];
+  const pseudo = leaf && PSEUDO_PARTS.get(leaf.functionName);
+  if (pseudo) return pseudo;
+  const caller = stack.find((frame) => frame.url !== '' && !frame.url.startsWith('node:'));
+  if (!caller) return stack.some((frame) => frame.url !== '') ? 'Node core' : 'native, no JavaScript caller';
+  const path = shortUrl(caller.url).split('/');
+  if (path[0] === 'packages' || path[0] === 'services') return `${path[0]}/${path[1]}`;
+  return path[0]?.startsWith('@') ? `${path[0]}/${path[1]}` : (path[0] ?? caller.url);
+}
+
+export interface ProfileTotals {
+  /** Sampled µs, idle excluded. */
+  readonly busy: number;
+  /** µs per part of the request path (see OWNING_PARTS, NEAREST_PARTS). */
+  readonly byPart: ReadonlyMap<string, number>;
+  /** µs per package, by the nearest caller outside Node core (see packageOf). */
+  readonly byPackage: ReadonlyMap<string, number>;
+  /** Self µs per function, keyed `name  file:line`. */
+  readonly byFunction: ReadonlyMap<string, number>;
+}
+
+/** Monotonic µs (`process.hrtime.bigint() / 1000n`): only samples taken in between count. */
+export interface Window {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Totals a profile's non-idle samples by part and by function, within `window` when given. */
+export function profileTotals(profile: CpuProfile, window?: Window): ProfileTotals {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const stacks = new Map<number, Frame[]>();
+  const stackOf = (id: number) => {
+    let stack = stacks.get(id);
+    if (!stack) {
+      stack = [];
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const node = byId.get(at);
+        if (node) stack.push(node.callFrame);
+      }
+      stacks.set(id, stack);
+    }
+    return stack;
+  };
+  const byPart = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, micros: number) => map.set(key, (map.get(key) ?? 0) + micros);
+  let busy = 0;
+  let time = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const micros = profile.timeDeltas[i] ?? 0;
+    time += micros;
+    if (window && (time < window.from || time > window.to)) return;
+    const stack = stackOf(id);
+    const leaf = stack[0];
+    if (!leaf || leaf.functionName === '(idle)') return;
+    busy += micros;
+    add(byPart, partOf(stack), micros);
+    add(byPackage, packageOf(stack), micros);
+    const where = leaf.url === '' ? '' : `  ${shortUrl(leaf.url)}:${leaf.lineNumber + 1}`;
+    add(byFunction, `${leaf.functionName || '(anonymous)'}${where}`, micros);
+  });
+  return { busy, byPart, byPackage, byFunction };
+}
