@@ -20,8 +20,14 @@
  * cache (NODE_COMPILE_CACHE) in a fresh folder, filled by one start of each
  * before the measured runs: start-up as the images run it, whose cache is
  * filled when the image is built (Dockerfile).
+ *
+ * --profile DIR measures nothing: it starts each server --runs times under
+ * `--cpu-prof` (100 µs sampling) and writes DIR/KIND.N.cpuprofile with a
+ * sidecar DIR/KIND.N.json holding the window from spawn to ready, so that
+ * `node scripts/cpuprofile-diff.ts DIR/backend-off DIR/bare` says, package by
+ * package, where the start-up milliseconds between two servers go.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,12 +52,13 @@ const { values: flags } = parseArgs({
     rate: { type: 'string', default: '200' },
     'rate-seconds': { type: 'string', default: '10' },
     'compile-cache': { type: 'boolean', default: false },
+    profile: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
   process.stdout.write(
-    'usage: pnpm bench:footprint [--runs 10] [--idle-ms 2000] [--rate 200] [--rate-seconds 10] [--compile-cache]\n',
+    'usage: pnpm bench:footprint [--runs 10] [--idle-ms 2000] [--rate 200] [--rate-seconds 10] [--compile-cache] [--profile DIR]\n',
   );
   process.exit(0);
 }
@@ -90,17 +97,42 @@ const KINDS: ReadonlyArray<{ kind: ServerKind; label: string }> = [
   { kind: 'backend-on', label: 'backend, tracing on' },
 ];
 
+/** With --profile: where this start's CPU profile goes (DIR/NAME.cpuprofile, and NAME.json beside it). */
+interface ProfileTarget {
+  readonly dir: string;
+  readonly name: string;
+}
+
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
 async function startOnce(
   kind: ServerKind,
   zipkinUrl: string,
+  profile?: ProfileTarget,
 ): Promise<{ readyMs: number; cpuMs: number; rssMiB: number }> {
   const port = await freePort();
+  const nodeArgs = profile
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-interval=100',
+        `--cpu-prof-dir=${profile.dir}`,
+        `--cpu-prof-name=${profile.name}.cpuprofile`,
+      ]
+    : [];
+  const from = monotonicMicros();
   const started = performance.now();
-  const child = spawnServer(kind, { port, logLevel: 'info', zipkinUrl, compileCache });
+  const child = spawnServer(kind, { port, logLevel: 'info', zipkinUrl, compileCache, nodeArgs });
   try {
     await waitForPort(port, child);
     while ((await status(`http://127.0.0.1:${port}/readyz`)) !== 200) await sleep(2);
     const readyMs = performance.now() - started;
+    if (profile) {
+      const window = { from, to: monotonicMicros() };
+      writeFileSync(
+        join(profile.dir, `${profile.name}.json`),
+        `${JSON.stringify({ count: 1, unit: 'start', window })}\n`,
+      );
+    }
     const cpuMs = (cpuSeconds(child.pid) ?? Number.NaN) * 1000;
     await sleep(settings.idleMs);
     return { readyMs, cpuMs, rssMiB: rssMiB(child.pid) };
@@ -131,6 +163,19 @@ async function fixedRate(zipkinUrl: string) {
 }
 
 const sink = await startSink();
+if (flags.profile) {
+  const dir = flags.profile;
+  mkdirSync(dir, { recursive: true });
+  for (let run = 1; run <= settings.runs; run++)
+    for (const { kind } of run % 2 === 1 ? KINDS : [...KINDS].reverse())
+      await startOnce(kind, sink.url, { dir, name: `${kind}.${run}` });
+  await sink.close();
+  process.stdout.write(
+    `${settings.runs} profiled starts of each server in ${dir}. Where two differ, by package:\n` +
+      `  node scripts/cpuprofile-diff.ts ${join(dir, 'backend-off')} ${join(dir, 'bare')}\n`,
+  );
+  process.exit(0);
+}
 const loadBefore = loadavg()[0] ?? Number.NaN;
 process.stderr.write(
   `meshtrace bench:footprint: ${settings.runs} runs × ${KINDS.length} servers, from dist/, ` +
