@@ -24,7 +24,7 @@
  * --profile DIR measures nothing: it starts each server --runs times under
  * `--cpu-prof` (100 µs sampling) and writes DIR/KIND.N.cpuprofile with a
  * sidecar DIR/KIND.N.json holding the window from spawn to ready, so that
- * `node scripts/cpuprofile-diff.ts DIR/backend-off DIR/bare` says, package by
+ * `./pnpmw bench:diff DIR/backend-off DIR/bare` says, package by
  * package, where the start-up milliseconds between two servers go.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -172,7 +172,7 @@ if (flags.profile) {
   await sink.close();
   process.stdout.write(
     `${settings.runs} profiled starts of each server in ${dir}. Where two differ, by package:\n` +
-      `  node scripts/cpuprofile-diff.ts ${join(dir, 'backend-off')} ${join(dir, 'bare')}\n`,
+      `  pnpm bench:diff ${join(dir, 'backend-off')} ${join(dir, 'bare')}\n`,
   );
   process.exit(0);
 }

@@ -86,7 +86,7 @@ try {
 
 const profile = join(dir, `${variant.name}.cpuprofile`);
 process.stdout.write(
-  `written: ${profile}\nto compare two variants profiled into one --dir: node scripts/cpuprofile-diff.ts DIR/A.cpuprofile DIR/B.cpuprofile\n`,
+  `written: ${profile}\nto compare two variants profiled into one --dir: pnpm bench:diff DIR/A.cpuprofile DIR/B.cpuprofile\n`,
 );
 const pattern = 'Span|span|extract|inject|context|propagat|sanit|Attribute|traceLogFields|mixin|random|generate';
 spawnSync(process.execPath, [`${ROOT}scripts/cpuprofile-top.ts`, profile, String(flags.top), pattern], {

@@ -6,7 +6,7 @@
  * samples fall outside and are not counted. Profile time is wall-clock sampling, inflated by the profiler
  * itself: read shares of the difference, and scale them to the CPU µs that
  * `pnpm bench` measures.
- * Usage: `node scripts/cpuprofile-diff.ts DIR/on.cpuprofile DIR/off.cpuprofile [--top 30]`.
+ * Usage: `pnpm bench:diff DIR/on.cpuprofile DIR/off.cpuprofile [--top 30]`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -19,7 +19,7 @@ const { values: flags, positionals } = parseArgs({
 });
 const [fileA, fileB] = positionals;
 if (!fileA || !fileB) {
-  process.stderr.write('usage: node scripts/cpuprofile-diff.ts A.cpuprofile B.cpuprofile [--top 30]\n');
+  process.stderr.write('usage: pnpm bench:diff A.cpuprofile B.cpuprofile [--top 30]\n');
   process.exit(1);
 }
 
