@@ -53,7 +53,14 @@ function load(path: string) {
       );
       process.exit(1);
     }
-    const totals = profileTotals(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, run.window);
+    let profile: CpuProfile;
+    try {
+      profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+    } catch (error) {
+      process.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    const totals = profileTotals(profile, run.window);
     requests.count += run.count;
     requests.unit = run.unit;
     busy += totals.busy;
