@@ -27,7 +27,7 @@
  * `./pnpmw bench:diff DIR/backend-off DIR/bare` says, package by
  * package, where the start-up milliseconds between two servers go.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,7 @@ import {
   waitForPort,
 } from './bench-processes.ts';
 import { paired, summarize } from './bench-stats.ts';
+import { monotonicMicros, writeProfileRun } from './profile-run.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -103,8 +104,6 @@ interface ProfileTarget {
   readonly name: string;
 }
 
-const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
-
 async function startOnce(
   kind: ServerKind,
   zipkinUrl: string,
@@ -126,13 +125,12 @@ async function startOnce(
     await waitForPort(port, child);
     while ((await status(`http://127.0.0.1:${port}/readyz`)) !== 200) await sleep(2);
     const readyMs = performance.now() - started;
-    if (profile) {
-      const window = { from, to: monotonicMicros() };
-      writeFileSync(
-        join(profile.dir, `${profile.name}.json`),
-        `${JSON.stringify({ count: 1, unit: 'start', window })}\n`,
-      );
-    }
+    if (profile)
+      writeProfileRun(join(profile.dir, `${profile.name}.cpuprofile`), {
+        count: 1,
+        unit: 'start',
+        window: { from, to: monotonicMicros() },
+      });
     const cpuMs = (cpuSeconds(child.pid) ?? Number.NaN) * 1000;
     await sleep(settings.idleMs);
     return { readyMs, cpuMs, rssMiB: rssMiB(child.pid) };

@@ -18,13 +18,14 @@
  * request without start-up or warm-up. DIR is --dir, or a temporary directory.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './bench-load.ts';
 import { canPin, freePort, pinSelf, ROOT, spawnServer, startSink, stop, waitForPort } from './bench-processes.ts';
 import { SERVERS, VARIANTS } from './bench-variants.ts';
+import { monotonicMicros, writeProfileRun } from './profile-run.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -43,11 +44,11 @@ if (!variant) {
   process.exit(1);
 }
 const kind = SERVERS[variant.server];
-const micros = () => Number(process.hrtime.bigint() / 1000n);
 
 const pinned = canPin([0, 1]) && pinSelf(1);
 const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'meshtrace-profile-'));
 mkdirSync(dir, { recursive: true });
+const profile = join(dir, `${variant.name}.cpuprofile`);
 const sink = kind === 'backend-on' ? await startSink(pinned ? 1 : undefined) : undefined;
 const port = await freePort();
 const child = spawnServer(kind, {
@@ -67,13 +68,9 @@ try {
       headers: variant.headers,
     });
   const warm = await load(Number(flags.warmup));
-  const from = micros();
+  const from = monotonicMicros();
   const { answered, seconds } = await load(Number(flags.duration));
-  const window = { from, to: micros() };
-  writeFileSync(
-    join(dir, `${variant.name}.json`),
-    `${JSON.stringify({ variant: variant.name, count: answered, unit: 'request', window })}\n`,
-  );
+  writeProfileRun(profile, { count: answered, unit: 'request', window: { from, to: monotonicMicros() } });
   process.stdout.write(
     `profiled ${variant.name} (${variant.label}): ${answered} requests in ${seconds.toFixed(1)} s after ` +
       `${warm.answered} in the warm-up, pinned: ${pinned}\n`,
@@ -84,7 +81,6 @@ try {
   await sink?.close();
 }
 
-const profile = join(dir, `${variant.name}.cpuprofile`);
 process.stdout.write(
   `written: ${profile}\nto compare two variants profiled into one --dir: pnpm bench:diff DIR/A.cpuprofile DIR/B.cpuprofile\n`,
 );

@@ -1,17 +1,16 @@
 /**
- * Compares two `pnpm bench:profile` runs per request: where variant A spends
- * the microseconds B does not, by part of the request path and by function.
- * Each profile's sibling `.json` (written by bench:profile) gives the measured
- * load's time window and the requests answered in it; start-up and warm-up
- * samples fall outside and are not counted. Profile time is wall-clock sampling, inflated by the profiler
- * itself: read shares of the difference, and scale them to the CPU µs that
- * `pnpm bench` measures.
+ * Compares two profiled runs per request (bench:profile) or per start
+ * (bench:footprint --profile): where A spends the time B does not, by part of
+ * the request path, by package and by function. Each profile's run file
+ * (profile-run.ts) gives the measured window and the requests or starts in
+ * it; samples outside the window (start-up, warm-up, shutdown) are not counted.
  * Usage: `pnpm bench:diff DIR/on.cpuprofile DIR/off.cpuprofile [--top 30]`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CpuProfile, profileTotals, type Window } from './profile-parts.ts';
+import { type CpuProfile, profileTotals } from './profile-parts.ts';
+import { type ProfileRun, runFileOf } from './profile-run.ts';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,44 +35,46 @@ function profilesOf(path: string): string[] {
   return files.map((name) => join(dir, name));
 }
 
+function readJson<T>(file: string, hint = ''): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (error) {
+    process.stderr.write(`cannot read ${file}: ${(error as Error).message}${hint}\n`);
+    process.exit(1);
+  }
+}
+
+/** Adds `from`'s entries into `into`. */
+function addInto(into: Map<string, number>, from: ReadonlyMap<string, number>): void {
+  for (const [key, micros] of from) into.set(key, (into.get(key) ?? 0) + micros);
+}
+
 function load(path: string) {
-  const requests = { count: 0, unit: 'request' };
+  let count = 0;
+  let unit: ProfileRun['unit'] = 'request';
+  let busy = 0;
   const byPart = new Map<string, number>();
   const byPackage = new Map<string, number>();
   const byFunction = new Map<string, number>();
-  let busy = 0;
   for (const file of profilesOf(path)) {
-    const sidecar = file.replace(/\.cpuprofile$/, '.json');
-    let run: { count: number; unit: string; window: Window };
-    try {
-      run = JSON.parse(readFileSync(sidecar, 'utf8')) as typeof run;
-    } catch {
-      process.stderr.write(
-        `cannot read ${sidecar}: profile with \`pnpm bench:profile --dir DIR\` or \`bench:footprint --profile DIR\`\n`,
-      );
-      process.exit(1);
-    }
-    let profile: CpuProfile;
-    try {
-      profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    } catch (error) {
-      process.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`);
-      process.exit(1);
-    }
-    const totals = profileTotals(profile, run.window);
-    requests.count += run.count;
-    requests.unit = run.unit;
+    const run = readJson<ProfileRun>(
+      runFileOf(file),
+      ' (profile with `pnpm bench:profile --dir DIR` or `bench:footprint --profile DIR`)',
+    );
+    const totals = profileTotals(readJson<CpuProfile>(file), run.window);
+    count += run.count;
+    unit = run.unit;
     busy += totals.busy;
-    for (const [key, micros] of totals.byPart) byPart.set(key, (byPart.get(key) ?? 0) + micros);
-    for (const [key, micros] of totals.byPackage) byPackage.set(key, (byPackage.get(key) ?? 0) + micros);
-    for (const [key, micros] of totals.byFunction) byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
+    addInto(byPart, totals.byPart);
+    addInto(byPackage, totals.byPackage);
+    addInto(byFunction, totals.byFunction);
   }
-  const per = (map: ReadonlyMap<string, number>) => new Map([...map].map(([k, v]) => [k, v / requests.count]));
+  const per = (map: ReadonlyMap<string, number>) => new Map([...map].map(([k, v]) => [k, v / count]));
   return {
     name: basename(path).replace(/\.cpuprofile$/, ''),
-    count: requests.count,
-    unit: requests.unit,
-    busy: busy / requests.count,
+    count,
+    unit,
+    busy: busy / count,
     byPart: per(byPart),
     byPackage: per(byPackage),
     byFunction: per(byFunction),

@@ -63,6 +63,12 @@ export function shortUrl(url: string): string {
   return workspace?.[1] ?? url;
 }
 
+/** `@scope/name` or `name` from node_modules; `packages/x` or `services/x` for this workspace. */
+function packageName(url: string): string {
+  const [first = url, second] = shortUrl(url).split('/');
+  return first.startsWith('@') || first === 'packages' || first === 'services' ? `${first}/${second}` : first;
+}
+
 function partOf(stack: readonly Frame[]): string {
   const leaf = stack[0];
   const pseudo = leaf && PSEUDO_PARTS.get(leaf.functionName);
@@ -71,13 +77,14 @@ function partOf(stack: readonly Frame[]): string {
   const nearest = stack.find((frame) => frame.url !== '');
   if (!nearest) return 'native, no JavaScript caller';
   for (const [part, pattern] of NEAREST_PARTS) if (pattern.test(nearest.url)) return part;
-  const other = shortUrl(nearest.url).split('/');
-  return `other: ${other[0]?.startsWith('@') ? `${other[0]}/${other[1]}` : other[0]}`;
+  return `other: ${packageName(nearest.url)}`;
 }
 
 /**
  * The package whose code led to a sample: the nearest frame outside Node's own
- * modules, so that compiling a module counts for the package that imported it.
+ * modules, so that a CommonJS `require` counts for the package that called it.
+ * ES modules are loaded by Node's loader, not from the importer's frame: their
+ * loading counts as Node core.
  */
 function packageOf(stack: readonly Frame[]): string {
   const leaf = stack[0];
@@ -85,9 +92,7 @@ function packageOf(stack: readonly Frame[]): string {
   if (pseudo) return pseudo;
   const caller = stack.find((frame) => frame.url !== '' && !frame.url.startsWith('node:'));
   if (!caller) return stack.some((frame) => frame.url !== '') ? 'Node core' : 'native, no JavaScript caller';
-  const path = shortUrl(caller.url).split('/');
-  if (path[0] === 'packages' || path[0] === 'services') return `${path[0]}/${path[1]}`;
-  return path[0]?.startsWith('@') ? `${path[0]}/${path[1]}` : (path[0] ?? caller.url);
+  return packageName(caller.url);
 }
 
 export interface ProfileTotals {
