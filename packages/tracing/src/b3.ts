@@ -69,7 +69,7 @@ function validIds(traceId: string | undefined, spanId: string | undefined): bool
 
 const to128 = (traceId: string) => traceId.padStart(32, '0');
 
-function readSingle(value: string): B3Context | undefined {
+function parseSingle(value: string): B3Context | undefined {
   // "A deny decision may omit identifiers and look like this: b3: 0" (and likewise 1 and d).
   const alone = SINGLE_STATES[value];
   if (alone) return { sampling: alone };
@@ -83,7 +83,8 @@ function readSingle(value: string): B3Context | undefined {
   };
 }
 
-function readMulti(carrier: unknown, getter: TextMapGetter): B3Context | undefined {
+/** The multi-header encoding (`X-B3-*`), or undefined when it carried nothing we can read. */
+export function readB3Multi(carrier: unknown, getter: TextMapGetter): B3Context | undefined {
   const sampled = firstValue(carrier, getter, X_B3_SAMPLED);
   // "Debug is encoded as X-B3-Flags: 1" ... "Absent or any other value can be ignored."
   const debug = firstValue(carrier, getter, X_B3_FLAGS) === '1';
@@ -99,14 +100,18 @@ function readMulti(carrier: unknown, getter: TextMapGetter): B3Context | undefin
   return sampling === 'defer' ? undefined : { sampling };
 }
 
+/** The single header (`b3`), or undefined when it is absent or malformed. */
+export function readB3Single(carrier: unknown, getter: TextMapGetter): B3Context | undefined {
+  const single = firstValue(carrier, getter, B3_SINGLE);
+  return single === undefined ? undefined : parseSingle(single);
+}
+
 /**
- * The B3 context a request carried, or undefined when it carried none we can
- * read (a new trace, decided by the local sampler).
+ * The B3 context a request carried, by B3's own precedence ("The single-header
+ * variant takes precedence over the multiple header one when extracting
+ * fields"), or undefined when it carried none we can read. The propagator
+ * weighs the two encodings by OTEL_PROPAGATORS instead (propagation.ts).
  */
 export function readB3(carrier: unknown, getter: TextMapGetter): B3Context | undefined {
-  const single = firstValue(carrier, getter, B3_SINGLE);
-  // "The single-header variant takes precedence over the multiple header one when extracting fields."
-  // A malformed `b3` is therefore no context, even next to valid x-b3-* headers.
-  if (single !== undefined) return readSingle(single);
-  return readMulti(carrier, getter);
+  return getter.get(carrier, B3_SINGLE) === undefined ? readB3Multi(carrier, getter) : readB3Single(carrier, getter);
 }

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { BAGGAGE, TRACESTATE, X_REQUEST_ID } from './constants.ts';
 import type { RequestTrace } from './fastify-tracing.ts';
-import { describeTraceHeaders, type TraceFormat } from './incoming-context.ts';
+import { carriesB3Debug, receivedFormats, type TraceFormat } from './incoming-context.ts';
+import { b3SamplingOf } from './trace-state.ts';
 import type { TracedResponse } from './traced-request.ts';
 
 /**
@@ -48,9 +49,17 @@ function received(headers: IncomingHttpHeaders) {
 }
 
 export function traceReport(requestTrace: RequestTrace | undefined, headers: IncomingHttpHeaders): TraceReport {
-  const { formats, debug } = describeTraceHeaders(headers);
+  const formats = receivedFormats(headers);
   if (!requestTrace)
-    return { enabled: false, debug, continued: false, formats_received: formats, ...received(headers) };
+    return {
+      enabled: false,
+      debug: carriesB3Debug(headers),
+      continued: false,
+      formats_received: formats,
+      ...received(headers),
+    };
+  // The B3 decision we continued, if B3 won (OTEL_PROPAGATORS order): a debug header that lost is no debug trace.
+  const debug = b3SamplingOf(requestTrace.context) === 'debug';
   const own = requestTrace.span.spanContext();
   return {
     enabled: true,

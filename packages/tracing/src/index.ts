@@ -1,4 +1,4 @@
-export { type B3Context, type B3Sampling, readB3 } from './b3.ts';
+export { type B3Context, type B3Sampling, readB3, readB3Multi, readB3Single } from './b3.ts';
 export * from './constants.ts';
 export {
   describeInvalidSetting,
@@ -17,7 +17,7 @@ export {
   type TraceReport,
   traceReport,
 } from './hop-report.ts';
-export { describeTraceHeaders, type IncomingTraceHeaders, type TraceFormat } from './incoming-context.ts';
+export { carriesB3Debug, receivedFormats, type TraceFormat } from './incoming-context.ts';
 export { type TraceLogFields, traceLogFields } from './log-correlation.ts';
 // Types only from the modules that import the SDK: the entry point must load none of it (sdk.ts).
 export type { PropagatorName } from './propagation.ts';
@@ -31,7 +31,7 @@ export {
   type ServiceIdentity,
 } from './service-identity.ts';
 export { loadTracingSettings, type TracingSettings, tracingSchema } from './settings.ts';
-export { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM } from './trace-state.ts';
+export { B3_SAMPLING, b3SamplingOf, NOT_RANDOM_TRACE, TRACE_FLAG_RANDOM } from './trace-state.ts';
 export {
   type DownstreamFailure,
   type TracedRequestOptions,

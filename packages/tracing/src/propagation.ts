@@ -1,7 +1,6 @@
 import {
   type Context,
   createContextKey,
-  ROOT_CONTEXT,
   type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
@@ -9,20 +8,22 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { isTracingSuppressed, W3CBaggagePropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import { type B3Context, type B3Sampling, readB3 } from './b3.ts';
+import { type B3Context, type B3Sampling, readB3Multi, readB3Single } from './b3.ts';
 import {
   B3_SINGLE,
   BAGGAGE,
   TRACEPARENT,
+  TRACESTATE,
   X_B3_FLAGS,
   X_B3_PARENT_SPAN_ID,
   X_B3_SAMPLED,
   X_B3_SPAN_ID,
   X_B3_TRACE_ID,
 } from './constants.ts';
-import { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM } from './trace-state.ts';
+import { B3_SAMPLING, b3SamplingOf, NOT_RANDOM_TRACE, TRACE_FLAG_RANDOM } from './trace-state.ts';
+import { readTraceparent, readTracestate, type Traceparent, W3CTraceState } from './w3c.ts';
 
 export { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM };
 
@@ -35,67 +36,104 @@ export { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM };
  */
 const OTEL_B3_DEBUG = createContextKey('OpenTelemetry Context Key B3 Debug Flag');
 
-const samples = (sampling: B3Sampling) => sampling === 'accept' || sampling === 'debug';
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'none';
+/** The formats that carry a trace: `traceparent`, the single `b3` header, the `x-b3-*` headers. */
+type TraceFormat = 'tracecontext' | 'b3' | 'b3multi';
+
+const isTraceFormat = (name: PropagatorName): name is TraceFormat =>
+  name === 'tracecontext' || name === 'b3' || name === 'b3multi';
 
 /**
- * Every decision about which incoming context we continue, in one place.
- * `w3c` is a valid `traceparent` (with its `tracestate`), `b3` what B3 carried.
+ * The trace formats in the order OTEL_PROPAGATORS lists them: on extract, the
+ * last one that carries a context wins, as OpenTelemetry's CompositePropagator
+ * lets "the last propagator that yields a valid context" win. Behind Istio's
+ * `zipkin` provider B3 must come last (its sidecars rewrite only `x-b3-*`),
+ * behind the `opentelemetry` provider `traceparent` (they rewrite only that).
+ * A B3 entry reads both B3 encodings, as OpenTelemetry's B3 propagator does:
+ * the one not listed ranks just below the listed one. So with `b3multi`, a
+ * `b3` header loses to `x-b3-*` when both carry ids, against B3's "The
+ * single-header variant takes precedence": Envoy's zipkin tracer writes
+ * `x-b3-*` and never `b3` (ZipkinSpan::injectContext), so next to fresh
+ * `x-b3-*` a `b3` header is a stale one. List `b3` after `b3multi` for B3's order.
  */
-function continueFrom(context: Context, w3c: SpanContext | undefined, b3: B3Context | undefined): Context {
-  if (!b3) return w3c ? trace.setSpanContext(context, w3c) : context;
-  const withState = context.setValue(B3_SAMPLING, b3.sampling);
-  const sampledBit = samples(b3.sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
-  if (b3.traceId && b3.spanId) {
-    // B3 wins over traceparent: inside Istio each sidecar rewrites x-b3-spanid to its own
-    // span but passes traceparent through as the caller sent it, so trusting traceparent
-    // would parent our span past the sidecars.
-    // W3C: tracestate is "a companion header for the traceparent field", vendor data about
-    // traceparent's trace. It is forwarded when B3 names that same trace (every hop inside
-    // Istio), and dropped when B3 names another: its entries describe a trace we do not continue.
-    const sameTrace = w3c !== undefined && w3c.traceId === b3.traceId;
-    return trace.setSpanContext(withState, {
-      traceId: b3.traceId,
-      spanId: b3.spanId,
-      isRemote: true,
-      // A deferred decision travels as "not sampled"; the sampler sees the state and decides.
-      traceFlags: sampledBit | (sameTrace ? w3c.traceFlags & TRACE_FLAG_RANDOM : 0),
-      ...(sameTrace && w3c.traceState ? { traceState: w3c.traceState } : {}),
-    });
+export function trustOrder(names: readonly PropagatorName[]): TraceFormat[] {
+  const order: TraceFormat[] = [];
+  for (const name of names) {
+    if (!isTraceFormat(name)) continue;
+    // Listed twice: the later place counts, as a later propagator wins.
+    if (order.includes(name)) order.splice(order.indexOf(name), 1);
+    order.push(name);
   }
-  // A sampling state without ids ("b3: 0"): the decision is B3's, so it wins over the
-  // traceparent flags, but the ids can only come from traceparent, if one arrived.
-  if (w3c)
-    return trace.setSpanContext(withState, { ...w3c, traceFlags: (w3c.traceFlags & ~TraceFlags.SAMPLED) | sampledBit });
-  // No ids at all: the sampler starts a new trace and follows the state (sampler.ts).
-  return withState;
+  const single = order.indexOf('b3');
+  const multi = order.indexOf('b3multi');
+  if (single === -1 && multi !== -1) order.splice(multi, 0, 'b3');
+  if (multi === -1 && single !== -1) order.splice(single, 0, 'b3multi');
+  return order;
 }
 
-export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'none';
+const samples = (sampling: B3Sampling) => sampling === 'accept' || sampling === 'debug';
+const sampledBit = (sampling: B3Sampling) => (samples(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE);
+
+/** The two hex digits of every trace-flags combination Level 2 defines. */
+const FLAGS_HEX = ['00', '01', '02', '03'] as const;
+
+/**
+ * The context we continue: `ids` (a traceparent, or B3 with ids), the winning
+ * `decision` when a B3 header gave it, and `w3c`, the traceparent that arrived,
+ * whose `tracestate` and random flag describe its trace only.
+ */
+function continueFrom(
+  context: Context,
+  ids: { readonly traceId: string; readonly spanId: string; readonly flags: number },
+  decision: B3Sampling | undefined,
+  w3c: Traceparent | undefined,
+  tracestate: string | string[] | undefined,
+): Context {
+  // W3C: tracestate is "a companion header for the traceparent field", vendor data about
+  // traceparent's trace. It is carried on when the ids are that trace's (every hop inside
+  // Istio), and dropped when B3 names another: its entries describe a trace we do not continue.
+  const sameTrace = w3c !== undefined && w3c.traceId === ids.traceId;
+  const members = sameTrace ? readTracestate(tracestate) : undefined;
+  const random = sameTrace ? w3c.flags & TRACE_FLAG_RANDOM : 0;
+  const spanContext: SpanContext = {
+    traceId: ids.traceId,
+    spanId: ids.spanId,
+    isRemote: true,
+    // A deferred B3 decision travels as "not sampled"; the sampler sees the state and decides.
+    traceFlags: (decision === undefined ? ids.flags & TraceFlags.SAMPLED : sampledBit(decision)) | random,
+    ...(members ? { traceState: new W3CTraceState(members) } : {}),
+  };
+  let next = decision === undefined ? context : context.setValue(B3_SAMPLING, decision);
+  if (random === 0) next = next.setValue(NOT_RANDOM_TRACE, ids.traceId);
+  return trace.setSpanContext(next, spanContext);
+}
 
 /**
  * W3C Trace Context, W3C Baggage and B3 as one propagator, so that extraction
- * can weigh them against each other (OpenTelemetry's CompositePropagator only
- * lets the last valid one win). Every listed format is injected.
+ * can weigh them against each other in the order OTEL_PROPAGATORS gives.
+ * Every listed format is injected.
  */
 class TraceHeadersPropagator implements TextMapPropagator {
-  readonly #w3c: W3CTraceContextPropagator | undefined;
+  readonly #order: readonly TraceFormat[];
+  readonly #writesW3C: boolean;
   readonly #baggage: W3CBaggagePropagator | undefined;
-  readonly #readsB3: boolean;
   readonly #b3Multi: B3Propagator | undefined;
   readonly #b3Single: B3Propagator | undefined;
   readonly #fields: string[];
 
-  constructor(names: ReadonlySet<PropagatorName>) {
-    this.#w3c = names.has('tracecontext') ? new W3CTraceContextPropagator() : undefined;
-    this.#baggage = names.has('baggage') ? new W3CBaggagePropagator() : undefined;
+  constructor(names: readonly PropagatorName[]) {
+    this.#order = trustOrder(names);
+    this.#writesW3C = names.includes('tracecontext');
+    this.#baggage = names.includes('baggage') ? new W3CBaggagePropagator() : undefined;
     // Envoy's zipkin tracer reads the multi-header form; the single `b3` header is opt-in.
-    this.#b3Multi = names.has('b3multi')
+    this.#b3Multi = names.includes('b3multi')
       ? new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
       : undefined;
-    this.#b3Single = names.has('b3') ? new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }) : undefined;
-    this.#readsB3 = this.#b3Multi !== undefined || this.#b3Single !== undefined;
+    this.#b3Single = names.includes('b3')
+      ? new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER })
+      : undefined;
     this.#fields = [
-      ...(this.#w3c?.fields() ?? []),
+      ...(this.#writesW3C ? [TRACEPARENT, TRACESTATE] : []),
       ...(this.#baggage?.fields() ?? []),
       ...(this.#b3Multi ? [X_B3_TRACE_ID, X_B3_SPAN_ID, X_B3_SAMPLED, X_B3_FLAGS, X_B3_PARENT_SPAN_ID] : []),
       ...(this.#b3Single ? [B3_SINGLE] : []),
@@ -103,34 +141,62 @@ class TraceHeadersPropagator implements TextMapPropagator {
   }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    this.#w3c?.inject(context, carrier, setter);
+    const span = trace.getSpanContext(context);
+    if (span === undefined || isTracingSuppressed(context)) return;
+    if (this.#writesW3C) {
+      const random = context.getValue(NOT_RANDOM_TRACE) === span.traceId ? 0 : TRACE_FLAG_RANDOM;
+      setter.set(
+        carrier,
+        TRACEPARENT,
+        `00-${span.traceId}-${span.spanId}-${FLAGS_HEX[(span.traceFlags & TraceFlags.SAMPLED) | random]}`,
+      );
+      const state = span.traceState?.serialize();
+      if (state) setter.set(carrier, TRACESTATE, state);
+    }
     this.#baggage?.inject(context, carrier, setter);
     if (!this.#b3Multi && !this.#b3Single) return;
-    // The sampled flag is our own decision, made by the sampler. B3: "Debug implies an
-    // accept decision, so don't also send the X-B3-Sampled header": debug rides on only
-    // with a sampled span, as x-b3-flags: 1 or b3: {ids}-d.
-    const span = trace.getSpanContext(context);
-    const debug =
-      span !== undefined && (span.traceFlags & TraceFlags.SAMPLED) !== 0 && b3SamplingOf(context) === 'debug';
-    if (this.#b3Multi) this.#b3Multi.inject(context.setValue(OTEL_B3_DEBUG, debug ? '1' : undefined), carrier, setter);
+    // The sampled flag is our own decision, made by the sampler. Debug rides on only with
+    // a sampled span, as x-b3-flags: 1 or b3: {ids}-d.
+    const debug = (span.traceFlags & TraceFlags.SAMPLED) !== 0 && b3SamplingOf(context) === 'debug';
+    if (this.#b3Multi) {
+      this.#b3Multi.inject(context.setValue(OTEL_B3_DEBUG, debug ? '1' : undefined), carrier, setter);
+      // B3: "Debug implies an accept decision, so don't also send the X-B3-Sampled header."
+      // We do: Envoy's zipkin tracer never reads x-b3-flags, only x-b3-sampled (or b3)
+      // (SpanContextExtractor::extractSampled), so without it a sidecar sampling below 100%
+      // drops its span and our debug spans hang under a parent no one reported.
+      if (debug) setter.set(carrier, X_B3_SAMPLED, '1');
+    }
     if (this.#b3Single)
       this.#b3Single.inject(context.setValue(OTEL_B3_DEBUG, debug ? 'd' : undefined), carrier, setter);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    // The W3C readers run only when their header arrived (most requests carry neither):
+    // The readers run only when their header arrived (most requests carry none):
     // saves 0.6–0.9 µs per request (docs/benchmarks.md).
     const withBaggage =
       this.#baggage && getter.get(carrier, BAGGAGE) !== undefined
         ? this.#baggage.extract(context, carrier, getter)
         : context;
-    const w3c =
-      this.#w3c && getter.get(carrier, TRACEPARENT) !== undefined
-        ? trace.getSpanContext(this.#w3c.extract(ROOT_CONTEXT, carrier, getter))
-        : undefined;
-    // Both B3 encodings are read whichever one is injected: single wins over multi (b3.ts).
-    const b3 = this.#readsB3 ? readB3(carrier, getter) : undefined;
-    return continueFrom(withBaggage, w3c, b3);
+    const w3c = this.#writesW3C ? readTraceparent(getter.get(carrier, TRACEPARENT)) : undefined;
+    // Most trusted first: the first format with ids wins. A B3 sampling state that arrived
+    // without ids ("b3: 0") wins only the decision, when it ranks above the format with the ids.
+    let decision: B3Sampling | undefined;
+    for (let i = this.#order.length - 1; i >= 0; i--) {
+      const format = this.#order[i];
+      if (format === 'tracecontext') {
+        if (w3c) return continueFrom(withBaggage, w3c, decision, w3c, getter.get(carrier, TRACESTATE));
+        continue;
+      }
+      const b3: B3Context | undefined = format === 'b3' ? readB3Single(carrier, getter) : readB3Multi(carrier, getter);
+      if (b3 === undefined) continue;
+      decision ??= b3.sampling;
+      if (b3.traceId && b3.spanId) {
+        const ids = { traceId: b3.traceId, spanId: b3.spanId, flags: 0 };
+        return continueFrom(withBaggage, ids, decision, w3c, w3c ? getter.get(carrier, TRACESTATE) : undefined);
+      }
+    }
+    // No ids at all: the sampler starts a new trace and follows a decision that came alone (sampler.ts).
+    return decision === undefined ? withBaggage : withBaggage.setValue(B3_SAMPLING, decision);
   }
 
   fields(): string[] {
@@ -138,7 +204,7 @@ class TraceHeadersPropagator implements TextMapPropagator {
   }
 }
 
-/** The propagator for OTEL_PROPAGATORS (`none` alone: nothing read or written). */
+/** The propagator for OTEL_PROPAGATORS, in its order (`none` alone: nothing read or written). */
 export function createPropagator(names: readonly PropagatorName[]): TextMapPropagator {
-  return new TraceHeadersPropagator(new Set(names));
+  return new TraceHeadersPropagator(names);
 }

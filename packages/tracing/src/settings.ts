@@ -49,7 +49,8 @@ export const tracingSchema = {
     type: 'enum-list',
     values: ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'],
     default: DEFAULT_PROPAGATORS,
-    description: 'Header formats written; any B3 entry reads both B3 encodings. B3 wins over `traceparent` on extract.',
+    description:
+      "Header formats written, all of them; on extract, when they disagree, the later one wins (OpenTelemetry's convention). The default trusts B3: right behind Istio's `zipkin` provider. Behind its `opentelemetry` provider: `baggage,b3multi,tracecontext`.",
   },
   batchDelayMs: {
     env: 'OTEL_BSP_SCHEDULE_DELAY',

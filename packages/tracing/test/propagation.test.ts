@@ -4,7 +4,7 @@ import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, TraceFlags, t
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tracing } from '../src/fastify-tracing.ts';
-import { B3_SAMPLING, createPropagator } from '../src/propagation.ts';
+import { B3_SAMPLING, createPropagator, type PropagatorName, trustOrder } from '../src/propagation.ts';
 import type { SamplerName } from '../src/sampler.ts';
 import { tracedRequest } from '../src/traced-request.ts';
 import { type InProcessTracing, installTracing } from './helpers/in-process-tracing.ts';
@@ -27,28 +27,35 @@ const TRACESTATE = 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE';
 const FIXTURE_TRACES = [TRACE, `0000000000000000${TRACE_64}`, W3C_TRACE];
 
 interface Row {
-  /** The spec line this row checks, quoted. */
+  /** The spec line (or Envoy source) this row checks, quoted. */
   readonly spec: string;
   readonly headers: Readonly<Record<string, string | string[]>>;
   readonly sampler?: SamplerName;
+  /** OTEL_PROPAGATORS, in order; the default when unset. */
+  readonly propagators?: readonly PropagatorName[];
   /** `new`: a trace of our own; otherwise the trace and caller's span we continue. */
   readonly trace: 'new' | { readonly traceId: string; readonly parent: string };
   /** Whether our SERVER and CLIENT spans were recorded (and uploaded). */
   readonly recorded: boolean;
   /** A B3 debug trace: `x-b3-flags: 1` downstream and `"debug": true` on every uploaded span. */
   readonly debug?: boolean;
-  /** `traceparent` flags sent downstream: 01 sampled, 00 not. */
-  readonly traceparentFlags: '00' | '01';
+  /** The W3C random-trace-id flag we send on; defaults to true for a new trace (our ids are random). */
+  readonly random?: boolean;
   /** `tracestate` sent downstream, if any. */
   readonly tracestate?: string;
-  /** The flags of our `traceresponse`; defaults from `recorded` and `trace` (random for a new trace). */
-  readonly traceresponseFlags?: '00' | '01' | '02' | '03';
 }
 
-const DENY = { recorded: false, traceparentFlags: '00' } as const;
-const ACCEPT = { recorded: true, traceparentFlags: '01' } as const;
-const DEBUG = { recorded: true, debug: true, traceparentFlags: '01' } as const;
+const DENY = { recorded: false } as const;
+const ACCEPT = { recorded: true } as const;
+const DEBUG = { recorded: true, debug: true } as const;
 const continued = (traceId: string, parent = SPAN) => ({ traceId, parent });
+/** Istio's `opentelemetry` provider rewrites only traceparent: trust it last. */
+const OTEL_MESH: readonly PropagatorName[] = ['baggage', 'b3multi', 'tracecontext'];
+const TP = `00-${W3C_TRACE}-${W3C_SPAN}`;
+/** A valid traceparent (not sampled, as the W3C suite sends it) with the given tracestate. */
+const withState = (tracestate: string | string[]) => ({ traceparent: `${TP}-00`, tracestate });
+const members = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `bar${String(from + i).padStart(2, '0')}=${from + i}`).join(',');
 
 const ROWS: readonly Row[] = [
   // --- Sampling state without ids ----------------------------------------------------------------
@@ -83,7 +90,7 @@ const ROWS: readonly Row[] = [
     ...ACCEPT,
   },
   {
-    spec: "Debug implies an accept decision, so don't also send the X-B3-Sampled header (b3: d alone)",
+    spec: 'Debug is an emphasized accept decision (b3: d alone), sent on as X-B3-Flags: 1 and X-B3-Sampled: 1',
     headers: { b3: 'd' },
     trace: 'new',
     ...DEBUG,
@@ -115,7 +122,8 @@ const ROWS: readonly Row[] = [
     ...DEBUG,
   },
   {
-    spec: 'Debug is encoded as X-B3-Flags: 1, with ids',
+    // Envoy: SpanContextExtractor::extractSampled reads x-b3-sampled (or b3), never x-b3-flags.
+    spec: "Debug implies an accept decision, so don't also send X-B3-Sampled: we do, Envoy reads only that",
     headers: { 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-flags': '1' },
     trace: continued(TRACE),
     ...DEBUG,
@@ -151,12 +159,59 @@ const ROWS: readonly Row[] = [
     trace: continued(TRACE),
     ...ACCEPT,
   },
-  // --- B3 next to traceparent -----------------------------------------------------------------------
+  // --- Which format wins: the later one in OTEL_PROPAGATORS ---------------------------------------------
   {
-    spec: "b3: 0 with a sampled traceparent: the decision is B3's; the ids can only be traceparent's",
-    headers: { b3: '0', traceparent: `00-${W3C_TRACE}-${W3C_SPAN}-01` },
+    spec: 'Default order (B3 last): B3 wins over traceparent, which Istio zipkin sidecars pass through untouched',
+    headers: { b3: `${TRACE}-${SPAN}-1`, traceparent: `${TP}-00` },
+    trace: continued(TRACE),
+    ...ACCEPT,
+  },
+  {
+    spec: 'baggage,b3multi,tracecontext: traceparent wins; Istio opentelemetry sidecars rewrite only it',
+    propagators: OTEL_MESH,
+    headers: { 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1', traceparent: `${TP}-01` },
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...ACCEPT,
+  },
+  {
+    spec: 'traceparent last: its flags decide, not a stale x-b3-sampled: 1 with x-b3-flags: 1',
+    propagators: OTEL_MESH,
+    headers: { 'x-b3-sampled': '1', 'x-b3-flags': '1', traceparent: `${TP}-00` },
     trace: continued(W3C_TRACE, W3C_SPAN),
     ...DENY,
+  },
+  {
+    spec: "B3 last: b3: 0 with a sampled traceparent: the decision is B3's; the ids can only be traceparent's",
+    headers: { b3: '0', traceparent: `${TP}-01` },
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'traceparent last: b3: 0 ranks below it, so the sampled traceparent decides',
+    propagators: OTEL_MESH,
+    headers: { b3: '0', traceparent: `${TP}-01` },
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...ACCEPT,
+  },
+  {
+    // Envoy: ZipkinSpan::injectContext writes x-b3-* and never b3, so next to fresh x-b3-* it is stale.
+    spec: 'b3multi listed, b3 not: a b3 naming another span loses to x-b3-*, which Envoy rewrote',
+    headers: { b3: `${TRACE}-${W3C_SPAN}-1`, 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' },
+    trace: continued(TRACE),
+    ...ACCEPT,
+  },
+  {
+    spec: 'The single-header variant takes precedence over the multiple header one, with b3 after b3multi',
+    propagators: ['tracecontext', 'b3multi', 'b3'],
+    headers: { b3: `${TRACE}-${W3C_SPAN}-1`, 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' },
+    trace: continued(TRACE, W3C_SPAN),
+    ...ACCEPT,
+  },
+  {
+    spec: 'A malformed b3 carries no context; valid x-b3-* next to it still do (the last valid format wins)',
+    headers: { b3: `junk${TRACE}-${SPAN}-1`, 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' },
+    trace: continued(TRACE),
+    ...ACCEPT,
   },
   {
     spec: 'W3C: tracestate is "a companion header for the traceparent field": kept when B3 names the same trace',
@@ -177,13 +232,13 @@ const ROWS: readonly Row[] = [
       'x-b3-traceid': TRACE,
       'x-b3-spanid': SPAN,
       'x-b3-sampled': '1',
-      traceparent: `00-${W3C_TRACE}-${W3C_SPAN}-01`,
+      traceparent: `${TP}-01`,
       tracestate: TRACESTATE,
     },
     trace: continued(TRACE),
     ...ACCEPT,
   },
-  // --- Kept from before -----------------------------------------------------------------------------
+  // --- B3 ids -----------------------------------------------------------------------------------------
   {
     spec: 'The X-B3-TraceId header ... is encoded as 32 or 16 lower-hex characters (16: left-padded)',
     headers: { 'x-b3-traceid': TRACE_64, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' },
@@ -196,24 +251,202 @@ const ROWS: readonly Row[] = [
     trace: 'new',
     ...ACCEPT,
   },
+  // --- W3C Trace Context Level 2: traceparent -------------------------------------------------------------
   {
-    spec: 'The single-header variant takes precedence over the multiple header one (even when malformed)',
-    headers: { b3: `junk${TRACE}-${SPAN}-1`, 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' },
+    spec: 'random flag: a participant that continues a trace MUST set it "to the same value that was found" (03)',
+    headers: { traceparent: `${TP}-03` },
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...ACCEPT,
+    random: true,
+  },
+  {
+    spec: 'random flag: ... to the same value that was found: unset (01) stays unset',
+    headers: { traceparent: `${TP}-01` },
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...ACCEPT,
+  },
+  {
+    spec: 'random flag: the right-most 7 bytes of our own ids are random, so a trace we start sets it',
+    headers: {},
     trace: 'new',
     ...ACCEPT,
   },
   {
-    spec: 'B3 wins over traceparent: Istio sidecars rewrite x-b3-spanid, not traceparent',
-    headers: { b3: `${TRACE}-${SPAN}-1`, traceparent: `00-${W3C_TRACE}-${W3C_SPAN}-00` },
-    trace: continued(TRACE),
+    spec: 'Other flags: "The behavior of other flags ... is not defined ... Vendors MUST set those to zero" (0b)',
+    headers: { traceparent: `${TP}-0b` },
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...ACCEPT,
+    random: true,
+  },
+  {
+    spec: 'Version ff is invalid: a new trace',
+    headers: { traceparent: `ff-${W3C_TRACE}-${W3C_SPAN}-01` },
+    trace: 'new',
     ...ACCEPT,
   },
   {
-    spec: 'W3C Level 2: the random flag of a continued trace is copied into traceresponse',
-    headers: { traceparent: `00-${W3C_TRACE}-${W3C_SPAN}-03` },
+    spec: 'Version 00 is exactly 55 characters: trailing fields mean a new trace',
+    headers: { traceparent: `${TP}-01-what-the-future-will-be-like` },
+    trace: 'new',
+    ...ACCEPT,
+  },
+  {
+    spec: 'A higher version: parse trace-id, parent-id and flags, which must be "followed by a dash"',
+    headers: { traceparent: `cc-${W3C_TRACE}-${W3C_SPAN}-01-what-the-future-will-be-like` },
     trace: continued(W3C_TRACE, W3C_SPAN),
     ...ACCEPT,
-    traceresponseFlags: '03',
+  },
+  {
+    spec: 'A higher version whose flags are not followed by a dash: a new trace',
+    headers: { traceparent: `cc-${W3C_TRACE}-${W3C_SPAN}-01.what-the-future-will-be-like` },
+    trace: 'new',
+    ...ACCEPT,
+  },
+  {
+    spec: 'HEXDIGLC: an upper-case trace-id is invalid, "vendors MUST ignore the traceparent"',
+    headers: { traceparent: `00-${W3C_TRACE.toUpperCase()}-${W3C_SPAN}-01` },
+    trace: 'new',
+    ...ACCEPT,
+  },
+  {
+    spec: 'All bytes as zero ... is considered an invalid value (parent-id)',
+    headers: { traceparent: `00-${W3C_TRACE}-0000000000000000-01` },
+    trace: 'new',
+    ...ACCEPT,
+  },
+  {
+    spec: 'Two traceparent headers (joined by Node): the suite expects a newly generated trace_id',
+    headers: { traceparent: [`${TP}-01`, `00-${TRACE}-${SPAN}-01`] },
+    trace: 'new',
+    ...ACCEPT,
+  },
+  {
+    spec: 'Optional whitespace (spaces and tabs) around traceparent is not part of it',
+    headers: { traceparent: ` \t${TP}-01\t ` },
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...ACCEPT,
+  },
+  // --- W3C Trace Context Level 2: tracestate --------------------------------------------------------------
+  {
+    spec: 'Vendors receiving a tracestate request header MUST send it to outgoing requests',
+    headers: withState('foo=1,bar=2'),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+    tracestate: 'foo=1,bar=2',
+  },
+  {
+    spec: 'Multiple tracestate header fields ... MUST be combined into a single header, in order',
+    headers: withState(['foo=1,bar=2', 'rojo=1,congo=2', 'baz=3']),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+    tracestate: 'foo=1,bar=2,rojo=1,congo=2,baz=3',
+  },
+  {
+    spec: 'Spaces and horizontal tabs surrounding list-members are ignored; empty members are allowed',
+    headers: withState('foo=1 \t , \t bar=2,, \t baz=3'),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+    tracestate: 'foo=1,bar=2,baz=3',
+  },
+  {
+    spec: 'Vendors MUST accept empty tracestate headers but SHOULD avoid sending them',
+    headers: withState(''),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'There can be a maximum of 32 list-members in a list: 32 are kept',
+    headers: withState([members(1, 10), members(11, 20), members(21, 32)]),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+    tracestate: members(1, 32),
+  },
+  {
+    spec: 'A 33rd list-member: the strict suite "expects the tracestate to be discarded", the whole header',
+    headers: withState([members(1, 10), members(11, 20), members(21, 33)]),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'Only one entry per key is allowed: a duplicated key discards the whole header',
+    headers: withState(['foo=1,bar=2', 'foo=1']),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'simple-key = lcalpha 0*255( ... ): a key of 256 characters is kept',
+    headers: withState(['foo=1', `${'z'.repeat(256)}=1`]),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+    tracestate: `foo=1,${'z'.repeat(256)}=1`,
+  },
+  {
+    spec: 'simple-key: a key of 257 characters discards the whole header',
+    headers: withState(['foo=1', `${'z'.repeat(257)}=1`]),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'multi-tenant-key = tenant-id "@" system-id, 241 and 14 characters at most: kept',
+    headers: withState(['foo=1', `${'t'.repeat(241)}@${'v'.repeat(14)}=1`]),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+    tracestate: `foo=1,${'t'.repeat(241)}@${'v'.repeat(14)}=1`,
+  },
+  {
+    spec: 'tenant-id = ( lcalpha / DIGIT ) 0*240( ... ): 242 characters discard the whole header',
+    headers: withState(['foo=1', `${'t'.repeat(242)}@v=1`]),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'system-id = lcalpha 0*13( ... ): 15 characters discard the whole header',
+    headers: withState(['foo=1', `t@${'v'.repeat(15)}=1`]),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'A key with an empty system-id (foo@) is no key: the whole header is discarded, bar=2 too',
+    headers: withState('foo@=1,bar=2'),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'lcalpha: an upper-case key discards the whole header',
+    headers: withState('FOO=1,bar=2'),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'The value is ... printable ASCII ... except comma (,) and (=): foo=bar=baz discards the header',
+    headers: withState('foo=bar=baz,bar=2'),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'value = 0*255(chr) nblk-chr: an empty value (foo=) discards the whole header, bar=3 too',
+    headers: withState('foo=,bar=3'),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+  },
+  {
+    spec: 'value: leading spaces are part of the value and are kept',
+    headers: withState('foo=  1'),
+    trace: continued(W3C_TRACE, W3C_SPAN),
+    ...DENY,
+    tracestate: 'foo=  1',
+  },
+  {
+    spec: 'If the vendor failed to parse traceparent, it MUST NOT attempt to parse tracestate',
+    headers: { traceparent: `00-${W3C_TRACE}-${W3C_SPAN}-0x`, tracestate: 'foo=1' },
+    trace: 'new',
+    ...ACCEPT,
+  },
+  {
+    spec: 'A tracestate without a traceparent is discarded: a new trace, no tracestate sent on',
+    headers: { tracestate: 'foo=1' },
+    trace: 'new',
+    ...ACCEPT,
   },
 ];
 
@@ -254,6 +487,7 @@ afterAll(async () => {
 describe('propagation rules, at a traced hop', () => {
   it.each(ROWS)('$spec', async (row) => {
     tracer.useSampler(row.sampler ?? 'parentbased_always_on');
+    tracer.usePropagators(row.propagators ?? ['tracecontext', 'baggage', 'b3multi']);
     tracer.memory.reset();
     zipkin.spans.length = 0;
     const response = await app.inject({ method: 'GET', url: '/hop', headers: row.headers });
@@ -268,8 +502,9 @@ describe('propagation rules, at a traced hop', () => {
       expect(traceId).toBe(row.trace.traceId);
       expect(parent).toBe(row.trace.parent);
     }
-    const newTrace = row.trace === 'new' ? 2 : 0;
-    expect(flags).toBe(row.traceresponseFlags ?? `0${(row.recorded ? 1 : 0) | newTrace}`);
+    // Our SERVER span's sampled flag and the random flag, in traceresponse and in every traceparent we send.
+    const expectedFlags = `0${(row.recorded ? 1 : 0) | ((row.random ?? row.trace === 'new') ? 2 : 0)}`;
+    expect(flags).toBe(expectedFlags);
 
     const recorded = tracer.memory.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
     expect(recorded.map((span) => span.kind).sort()).toEqual(row.recorded ? [1, 2] : []); // SERVER, CLIENT
@@ -278,8 +513,8 @@ describe('propagation rules, at a traced hop', () => {
     // Sent downstream: our trace, our CLIENT span, the decision, and nothing contradictory.
     expect(lastDownstream['x-b3-traceid']).toBe(traceId);
     expect(lastDownstream['x-b3-flags']).toBe(row.debug ? '1' : undefined);
-    expect(lastDownstream['x-b3-sampled']).toBe(row.debug ? undefined : row.recorded ? '1' : '0');
-    expect(lastDownstream.traceparent).toBe(`00-${traceId}-${lastDownstream['x-b3-spanid']}-${row.traceparentFlags}`);
+    expect(lastDownstream['x-b3-sampled']).toBe(row.recorded ? '1' : '0');
+    expect(lastDownstream.traceparent).toBe(`00-${traceId}-${lastDownstream['x-b3-spanid']}-${expectedFlags}`);
     expect(lastDownstream.tracestate).toBe(row.tracestate);
 
     if (row.recorded) {
@@ -316,6 +551,28 @@ describe('the propagator alone', () => {
     [{ 'x-b3-traceid': TRACE }],
   ])('finds no ids in malformed headers %o, without throwing', (headers) => {
     expect(trace.getSpanContext(extract(headers))).toBeUndefined();
+  });
+
+  it.each([
+    [
+      ['tracecontext', 'baggage', 'b3multi'],
+      ['tracecontext', 'b3', 'b3multi'],
+    ],
+    [
+      ['baggage', 'b3multi', 'tracecontext'],
+      ['b3', 'b3multi', 'tracecontext'],
+    ],
+    [
+      ['tracecontext', 'b3'],
+      ['tracecontext', 'b3multi', 'b3'],
+    ],
+    [
+      ['b3multi', 'b3', 'tracecontext', 'b3multi'],
+      ['b3', 'tracecontext', 'b3multi'],
+    ],
+    [['baggage', 'none'], []],
+  ] as const)('trusts %j in the order %j, the last one most', (names, order) => {
+    expect(trustOrder(names)).toEqual(order);
   });
 
   it('writes what OTEL_PROPAGATORS lists: the single header, with d for debug', () => {

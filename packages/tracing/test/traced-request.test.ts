@@ -69,7 +69,8 @@ describe('tracedRequest', () => {
       'x-b3-traceid': traceId,
       'x-b3-spanid': spanId,
       'x-b3-sampled': '1',
-      traceparent: `00-${traceId}-${spanId}-01`,
+      // Sampled, and random: a trace started here has the SDK's random ids (W3C Level 2).
+      traceparent: `00-${traceId}-${spanId}-03`,
       'x-request-id': 'r-1',
     });
   });

@@ -129,27 +129,30 @@ function first(set: HeaderSet, name: TraceHeader): string | undefined {
   return received(set, name)?.split(',')[0]?.trim() || undefined;
 }
 
-/** The trace id the backend must continue, or undefined when it must start a fresh root. */
-function expectedTraceId(set: HeaderSet): string | undefined {
-  // B3 wins over W3C (propagation.ts), and a present `b3` header wins over x-b3-*.
-  const single = first(set, 'b3');
-  if (single) {
-    // https://github.com/openzipkin/b3-propagation: {traceId}-{spanId}[-{sampling}[-{parentSpanId}]]
-    const match = /^([0-9a-f]{16}|[0-9a-f]{32})-([0-9a-f]{16})(?:-([01d])(?:-([0-9a-f]{16}))?)?$/.exec(single);
-    if (match?.[1] && match[2] && nonZero(match[1]) && nonZero(match[2])) return pad(match[1]);
-  } else {
-    const traceId = first(set, 'x-b3-traceid') ?? '';
-    const spanId = first(set, 'x-b3-spanid') ?? '';
-    const sampled = first(set, 'x-b3-sampled');
-    const decision =
-      first(set, 'x-b3-flags') === '1' ||
-      sampled === undefined ||
-      ['1', '0', 'true', 'false', 'True', 'False'].includes(sampled);
-    if (TRACE_ID.test(traceId) && nonZero(traceId) && HEX16.test(spanId) && nonZero(spanId) && decision) {
-      return pad(traceId);
-    }
-  }
-  // https://www.w3.org/TR/trace-context/#traceparent-header: version 00 is exactly 55 chars, ff is invalid.
+/** B3 multi-header ids the backend must continue, or undefined. */
+function multiTraceId(set: HeaderSet): string | undefined {
+  const traceId = first(set, 'x-b3-traceid') ?? '';
+  const spanId = first(set, 'x-b3-spanid') ?? '';
+  const sampled = first(set, 'x-b3-sampled');
+  const decision =
+    first(set, 'x-b3-flags') === '1' ||
+    sampled === undefined ||
+    ['1', '0', 'true', 'false', 'True', 'False'].includes(sampled);
+  const valid = TRACE_ID.test(traceId) && nonZero(traceId) && HEX16.test(spanId) && nonZero(spanId) && decision;
+  return valid ? pad(traceId) : undefined;
+}
+
+/** The single b3 header's ids, or undefined. */
+function singleTraceId(set: HeaderSet): string | undefined {
+  // https://github.com/openzipkin/b3-propagation: {traceId}-{spanId}[-{sampling}[-{parentSpanId}]]
+  const match = /^([0-9a-f]{16}|[0-9a-f]{32})-([0-9a-f]{16})(?:-([01d])(?:-([0-9a-f]{16}))?)?$/.exec(
+    first(set, 'b3') ?? '',
+  );
+  return match?.[1] && match[2] && nonZero(match[1]) && nonZero(match[2]) ? pad(match[1]) : undefined;
+}
+
+/** https://www.w3.org/TR/trace-context-2/#traceparent-header: version 00 is exactly 55 chars, ff is invalid. */
+function traceparentTraceId(set: HeaderSet): string | undefined {
   const parent = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/.exec(
     received(set, 'traceparent') ?? '',
   );
@@ -157,6 +160,15 @@ function expectedTraceId(set: HeaderSet): string | undefined {
     return undefined;
   }
   return nonZero(parent[2]) && nonZero(parent[3]) ? parent[2] : undefined;
+}
+
+/**
+ * The trace id the backend must continue, or undefined when it must start a fresh root.
+ * With the default OTEL_PROPAGATORS (tracecontext,baggage,b3multi) the last valid format
+ * wins: x-b3-*, then a b3 header (ranked just below the listed b3multi), then traceparent.
+ */
+function expectedTraceId(set: HeaderSet): string | undefined {
+  return multiTraceId(set) ?? singleTraceId(set) ?? traceparentTraceId(set);
 }
 
 // --- The system: backend → capture server, over real HTTP --------------------------------------------

@@ -106,12 +106,13 @@ describe('trace context across processes', () => {
     expect(next?.headers['x-b3-spanid']).toBe(client?.id);
   });
 
-  it('carries a debug trace across both hops: x-b3-flags: 1 sent on, every exported span "debug": true', async () => {
+  it('carries a debug trace across both hops: x-b3-flags: 1 and x-b3-sampled: 1 sent on, every span "debug": true', async () => {
     const body = await echo({ b3: `${OTHER_TRACE}-${SPAN}-d` });
     expect(body.trace).toMatchObject({ trace_id: OTHER_TRACE, sampled: true, debug: true });
     const next = body.downstream[0]?.body;
     expect(next?.headers['x-b3-flags']).toBe('1');
-    expect(next?.headers['x-b3-sampled']).toBeUndefined();
+    // Envoy's zipkin tracer reads x-b3-sampled, never x-b3-flags: without it a sidecar could drop its span.
+    expect(next?.headers['x-b3-sampled']).toBe('1');
     expect(next?.trace.debug).toBe(true);
     await waitForChain(OTHER_TRACE);
     expect(spansOf(OTHER_TRACE).map((span) => span.debug)).toEqual([true, true, true]);
@@ -122,7 +123,8 @@ describe('trace context across processes', () => {
     expect(body.trace).toMatchObject({ sampled: false, continued: false });
     const next = body.downstream[0]?.body;
     expect(next?.headers['x-b3-sampled']).toBe('0');
-    expect(next?.headers.traceparent).toMatch(/-00$/);
+    // Not sampled; random: the new trace's id is the SDK's random one (W3C Level 2).
+    expect(next?.headers.traceparent).toMatch(/-02$/);
     expect(next?.trace).toMatchObject({ trace_id: body.trace.trace_id, sampled: false });
 
     // A sampled request sent afterwards is exported; the denied one, sent first, never is.

@@ -49,7 +49,8 @@ describe('LOOP_MODE', () => {
     expect(first?.['x-b3-traceid']).toMatch(/^[0-9a-f]{32}$/);
     expect(first?.['x-b3-spanid']).toMatch(/^[0-9a-f]{16}$/);
     expect(first?.['x-b3-sampled']).toBe('1');
-    expect(first?.traceparent).toBe(`00-${first?.['x-b3-traceid']}-${first?.['x-b3-spanid']}-01`);
+    // Sampled, and random: the tick's trace id is the SDK's random one (W3C Level 2).
+    expect(first?.traceparent).toBe(`00-${first?.['x-b3-traceid']}-${first?.['x-b3-spanid']}-03`);
     expect(first?.b3).toBeUndefined();
     // Each tick is its own trace.
     expect(second?.['x-b3-traceid']).not.toBe(first?.['x-b3-traceid']);

@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, propagation, type TextMapPropagator, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   InMemorySpanExporter,
@@ -18,6 +18,8 @@ export interface InProcessTracing {
   readonly memory: InMemorySpanExporter;
   /** The sampler used from now on, as OTEL_TRACES_SAMPLER would set it. */
   useSampler(name: SamplerName): void;
+  /** The propagators used from now on, in order, as OTEL_PROPAGATORS would set them. */
+  usePropagators(names: readonly PropagatorName[]): void;
   /** Removes the globals again (the API keeps them per process). */
   uninstall(): Promise<void>;
 }
@@ -43,12 +45,22 @@ export function installTracing(
   }
   const provider = new TracerProvider({ sampler, spanProcessors: processors });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(createPropagator(options.propagators ?? ['tracecontext', 'baggage', 'b3multi']));
+  // The API takes one global propagator per process: this one delegates, so tests can switch.
+  let propagator = createPropagator(options.propagators ?? ['tracecontext', 'baggage', 'b3multi']);
+  const switchable: TextMapPropagator = {
+    inject: (...args) => propagator.inject(...args),
+    extract: (...args) => propagator.extract(...args),
+    fields: () => propagator.fields(),
+  };
+  propagation.setGlobalPropagator(switchable);
   trace.setGlobalTracerProvider(provider);
   return {
     memory,
     useSampler(name) {
       current = createSampler({ sampler: name, samplerArg: 1 });
+    },
+    usePropagators(names) {
+      propagator = createPropagator(names);
     },
     async uninstall() {
       await provider.shutdown();
