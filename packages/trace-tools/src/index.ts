@@ -4,6 +4,15 @@ export { type Demo, type DemoOutput, type DemoResult, startDemo } from './demo.t
 export { type DemoCommand, type DemoOptions, demoUsage, type LoopMode, parseDemoArgs } from './demo-args.ts';
 export { type Chain, type ChainMember, type ChainOptions, type StopResult, startChain } from './demo-chain.ts';
 export {
+  readSidecarTrail,
+  SIDECAR_TRAIL,
+  type Sidecar,
+  type SidecarOptions,
+  type SidecarPass,
+  startSidecar,
+} from './envoy-sidecar.ts';
+export { MESH_TRACERS, type MeshTracer } from './envoy-tracers.ts';
+export {
   JaegerError,
   JaegerNotApiError,
   JaegerUnreachableError,
