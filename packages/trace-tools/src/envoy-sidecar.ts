@@ -2,14 +2,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import {
-  type EnvoySpan,
-  type Headers,
-  injectContext,
-  type MeshTracer,
-  startSpan,
-  tracingDecision,
-} from './envoy-tracers.ts';
+import { type EnvoySpan, type Headers, injectContext, startSpan, tracingDecision } from './envoy-tracers.ts';
+import type { MeshProvider } from './mesh-providers.ts';
 import type { ZipkinSpan } from './zipkin-span.ts';
 
 /**
@@ -64,7 +58,7 @@ export interface SidecarOptions {
   readonly upstreamApp: string;
   /** The called Service's port in the span name (the project's Services listen on 5678 and 8080). */
   readonly servicePort?: number;
-  readonly tracer: MeshTracer;
+  readonly tracer: MeshProvider;
   /** Istio's `randomSamplingPercentage`, 0 to 100. Default 100. */
   readonly samplingPercent?: number;
   /** The Zipkin v2 endpoint spans are posted to. */
@@ -77,7 +71,7 @@ export interface SidecarOptions {
 export interface SidecarPass {
   readonly sidecar: string;
   readonly kind: 'CLIENT' | 'SERVER';
-  readonly tracer: MeshTracer;
+  readonly tracer: MeshProvider;
   /** Absent for Envoy's NullSpan (unparseable headers: nothing rewritten). */
   readonly span?: { readonly trace_id: string; readonly span_id: string; readonly parent_id?: string };
   /** Whether Envoy reports the span (it reports only sampled ones). */

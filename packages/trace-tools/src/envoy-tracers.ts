@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { MeshProvider } from './mesh-providers.ts';
 
 /**
  * A SIMULATION of what Envoy's two tracers do to trace headers, for the local
@@ -9,10 +10,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
  * `x-client-trace-id` and `x-envoy-force-trace` forcing, `overall_sampling`,
  * per-route sampling, span tags beyond the few below. Pure: no I/O.
  */
-
-/** Istio's tracing provider, as `./pnpmw demo --mesh` names it. */
-export type MeshTracer = 'zipkin' | 'zipkin-w3c' | 'opentelemetry';
-export const MESH_TRACERS: readonly MeshTracer[] = ['zipkin', 'zipkin-w3c', 'opentelemetry'];
 
 /** Request headers as Envoy reads them: lower-case names, the first value of each. */
 export type Headers = Record<string, string>;
@@ -174,7 +171,7 @@ const child = (traceId: string, parentId: string, sampled: boolean, tracestate?:
  * opentelemetry_tracer_impl.cc) and Tracer::startSpan (tracer.cc), which with
  * no sampler configured "Respect[s] the previous span's sampled flag".
  */
-export function startSpan(tracer: MeshTracer, headers: Headers, decision: boolean): StartedSpan {
+export function startSpan(tracer: MeshProvider, headers: Headers, decision: boolean): StartedSpan {
   const traceparent = headers.traceparent;
   if (tracer === 'opentelemetry') {
     if (traceparent === undefined) return { kind: 'span', span: root(decision) };
@@ -201,7 +198,7 @@ export function startSpan(tracer: MeshTracer, headers: Headers, decision: boolea
  * opentelemetry: Span::injectContext writes `traceparent` (flags `01`/`00`) and
  * `tracestate` (the span's, empty for a root) and leaves `x-b3-*` alone.
  */
-export function injectContext(tracer: MeshTracer, span: EnvoySpan, headers: Headers): void {
+export function injectContext(tracer: MeshProvider, span: EnvoySpan, headers: Headers): void {
   const traceparent = `00-${span.traceId.padStart(32, '0')}-${span.spanId}-0${span.sampled ? 1 : 0}`;
   if (tracer === 'opentelemetry') {
     headers.traceparent = traceparent;

@@ -11,7 +11,6 @@ export {
   type SidecarPass,
   startSidecar,
 } from './envoy-sidecar.ts';
-export { MESH_TRACERS, type MeshTracer } from './envoy-tracers.ts';
 export {
   JaegerError,
   JaegerNotApiError,
@@ -22,6 +21,7 @@ export {
 export { blackHole, type FaultyEndpoint, refusedUrl } from './fault-servers.ts';
 export { terminalColumns, truncate, wrapWords } from './fit-width.ts';
 export { apiUrl, fetchServices, fetchTraces, type JaegerClientOptions, type TraceQuery } from './jaeger-client.ts';
+export { MESH_PROVIDERS, type MeshProvider, PROPAGATORS_FOR } from './mesh-providers.ts';
 export { fromOtlp, type OtlpResourceSpans, type OtlpSpan, type OtlpTracesResult } from './otlp-spans.ts';
 export { formatDuration, renderTotals, renderTrace, summaryLine } from './render-trace.ts';
 export {

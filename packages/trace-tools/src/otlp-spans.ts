@@ -1,4 +1,4 @@
-import { normalizeTraceId, type SpanKindName, type SpanStatus, type TraceSpan } from './trace-span.ts';
+import { normalizeTraceId, REQUEST_ID_TAG, type SpanKindName, type SpanStatus, type TraceSpan } from './trace-span.ts';
 
 /**
  * OTLP JSON as Jaeger's query API v3 answers it: `{"result": {"resourceSpans":
@@ -88,6 +88,7 @@ export function fromOtlp(result: OtlpTracesResult | undefined): TraceSpan[] {
         const endUs = micros(span.endTimeUnixNano);
         const parentId = hexId(span.parentSpanId);
         const url = attribute(span.attributes, 'url.full') ?? attribute(span.attributes, 'http.url');
+        const requestId = attribute(span.attributes, REQUEST_ID_TAG);
         spans.push({
           traceId: normalizeTraceId(hexId(span.traceId)),
           spanId: hexId(span.spanId),
@@ -99,6 +100,7 @@ export function fromOtlp(result: OtlpTracesResult | undefined): TraceSpan[] {
           durationUs: Math.max(0, endUs - startUs),
           status: statusOf(span.status?.code),
           ...(url ? { url } : {}),
+          ...(requestId === undefined ? {} : { requestId }),
         });
       }
     }

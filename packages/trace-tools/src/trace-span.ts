@@ -23,7 +23,12 @@ export interface TraceSpan {
   readonly status: SpanStatus;
   /** The called URL on a CLIENT span, when reported. */
   readonly url?: string;
+  /** Envoy's `x-request-id`, which its spans carry as the `guid:x-request-id` tag. */
+  readonly requestId?: string;
 }
+
+/** The tag Envoy puts the request's `x-request-id` in (Tracing::Tags GuidXRequestId). */
+export const REQUEST_ID_TAG = 'guid:x-request-id';
 
 /** 64-bit trace ids compare equal to their 128-bit form. */
 export function normalizeTraceId(id: string): string {
@@ -46,6 +51,7 @@ function zipkinStatus(tags: Readonly<Record<string, string>>): SpanStatus {
 export function fromZipkin(span: ZipkinSpan): TraceSpan {
   const tags = span.tags ?? {};
   const url = tags['url.full'] ?? tags['http.url'];
+  const requestId = tags[REQUEST_ID_TAG];
   return {
     traceId: normalizeTraceId(span.traceId),
     spanId: span.id,
@@ -57,5 +63,6 @@ export function fromZipkin(span: ZipkinSpan): TraceSpan {
     durationUs: span.duration ?? 0,
     status: zipkinStatus(tags),
     ...(url ? { url } : {}),
+    ...(requestId === undefined ? {} : { requestId }),
   };
 }

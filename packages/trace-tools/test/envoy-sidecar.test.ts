@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSidecarTrail, SIDECAR_TRAIL, type Sidecar, startSidecar } from '../src/envoy-sidecar.ts';
-import type { MeshTracer } from '../src/envoy-tracers.ts';
+import type { MeshProvider } from '../src/mesh-providers.ts';
 import { startZipkinReceiver, type ZipkinReceiver } from '../src/zipkin-receiver.ts';
 
 /**
@@ -42,7 +42,7 @@ afterEach(async () => {
 });
 
 /** frontend's outbound sidecar → backend's inbound sidecar → the app. */
-async function mesh(tracer: MeshTracer, samplingPercent = 100): Promise<string> {
+async function mesh(tracer: MeshProvider, samplingPercent = 100): Promise<string> {
   const common = { tracer, samplingPercent, zipkinUrl: zipkin.url, flushIntervalMs: 20, upstreamApp: 'backend' };
   const inbound = await startSidecar({ ...common, app: 'backend', direction: 'inbound', upstream: appUrl });
   const outbound = await startSidecar({ ...common, app: 'frontend', direction: 'outbound', upstream: inbound.url });

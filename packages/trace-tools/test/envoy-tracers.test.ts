@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type EnvoySpan,
-  type Headers,
-  injectContext,
-  type MeshTracer,
-  startSpan,
-  tracingDecision,
-} from '../src/envoy-tracers.ts';
+import { type EnvoySpan, type Headers, injectContext, startSpan, tracingDecision } from '../src/envoy-tracers.ts';
+import type { MeshProvider } from '../src/mesh-providers.ts';
 
 /**
  * The simulated sidecar's header rules, one row each, with the Envoy source it
@@ -22,7 +16,7 @@ const TP = `00-${TRACE}-${SPAN}`;
 
 interface Row {
   readonly rule: string;
-  readonly tracer: MeshTracer;
+  readonly tracer: MeshProvider;
   readonly headers: Headers;
   /** Envoy's own decision (the mesh's sampling rate, from x-request-id). */
   readonly decision: boolean;

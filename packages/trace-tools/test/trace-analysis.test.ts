@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, sidecarOwner } from '../src/trace-analysis.ts';
-import { localChain, meshChain, span } from './helpers/fixtures.ts';
+import { localChain, meshChain, span, TRACE_ID } from './helpers/fixtures.ts';
 
 const expectChain = { expect: ['frontend', 'backend', 'backend-2'] };
 const codes = (spans: Parameters<typeof analyzeTrace>[0], options = {}) =>
@@ -62,21 +62,90 @@ describe('analyzeTrace', () => {
       ]);
     });
 
-    it('says when an app span skips its sidecar (it trusted traceparent over x-b3-*)', () => {
-      // backend's SERVER span parented on frontend's CLIENT span, as if traceparent had won.
-      const skipped = meshChain.map((s) =>
-        s.spanId === '00000000000000b1' ? { ...s, parentId: '00000000000000a2' } : s,
-      );
-      const analysis = analyzeTrace(skipped, { ...expectChain, mesh: true });
-      expect(analysis.findings.map((f) => f.code)).toEqual(['sidecar-skipped']);
+    /** meshChain with some spans re-parented, as a wrong header would parent them. */
+    const reparent = (moves: Readonly<Record<string, string>>, chain = meshChain) =>
+      chain.map((s) => (moves[s.spanId] ? { ...s, parentId: moves[s.spanId] } : s));
+
+    it('names the setting when an app trusted the header its tracer does not rewrite', () => {
+      // backend's SERVER span under frontend's CLIENT span; backend's sidecar span beside it, with nothing under it.
+      const skipped = reparent({ '00000000000000b1': '00000000000000a2' });
+      const analysis = analyzeTrace(skipped, { ...expectChain, provider: 'opentelemetry' });
+      expect(analysis.findings.map((f) => f.code)).toEqual(['wrong-header-trusted']);
       expect(analysis.findings[0]?.message).toMatch(
-        /^backend "GET \/\*" \(SERVER\) is a child of frontend "GET" \(CLIENT\)/,
+        /^backend "GET \/\*" \(SERVER\) is a child of frontend "GET" \(CLIENT\), while its own sidecar's span backend.default .*OTEL_PROPAGATORS=baggage,b3multi,tracecontext on backend/,
       );
+      // Behind zipkin, the fix is the other order; with the provider unknown, both are named.
+      const zipkin = analyzeTrace(skipped, { ...expectChain, provider: 'zipkin' }).findings[0]?.message;
+      expect(zipkin).toContain(
+        'keep B3 last in OTEL_PROPAGATORS on backend (the default, tracecontext,baggage,b3multi)',
+      );
+      const unknown = analyzeTrace(skipped, { ...expectChain, mesh: true }).findings[0]?.message;
+      expect(unknown).toContain("baggage,b3multi,tracecontext behind Istio's opentelemetry provider");
+    });
+
+    it('says a pod has no sidecar when no sidecar span of the app is anywhere near', () => {
+      const noSidecar = reparent(
+        { '00000000000000b1': '00000000000000a2' },
+        meshChain.filter((s) => !['00000000000000e1', '00000000000000e2'].includes(s.spanId)),
+      );
+      expect(codes(noSidecar, { mesh: true })).toEqual(['sidecar-skipped']);
+    });
+
+    it('finds a stale b3: the inbound sidecar parented on the calling app, beside the outbound one', () => {
+      // e2 (backend's inbound sidecar) under a2 instead of e1; e1 then has no child.
+      const stale = reparent({ '00000000000000e2': '00000000000000a2' });
+      const analysis = analyzeTrace(stale, { ...expectChain, provider: 'zipkin' });
+      expect(analysis.findings.map((f) => f.code)).toEqual(['not-continued', 'stale-b3']);
+      expect(analysis.findings[1]?.message).toMatch(/Remove b3 from OTEL_PROPAGATORS on frontend/);
+    });
+
+    it('explains an app span whose parent is a sidecar span Envoy did not report', () => {
+      // The sidecars did not sample; the apps did (a decision Envoy does not read).
+      const appsOnly = meshChain.filter((s) => !s.service.includes('.'));
+      const analysis = analyzeTrace(appsOnly, { ...expectChain, provider: 'opentelemetry' });
+      expect(analysis.findings.map((f) => f.code)).toEqual(['sidecar-not-sampled', 'sidecar-not-sampled']);
+      expect(analysis.findings[0]?.message).toMatch(
+        /^backend "GET \/\*" \(SERVER\) names parent 00000000000000e2 that no one reported: in a mesh that is backend's sidecar span/,
+      );
+      expect(analysis.findings[0]?.message).toContain('OTEL_PROPAGATORS=baggage,b3multi,tracecontext on backend');
+      // Without --mesh the same spans are plain orphans.
+      expect(codes(appsOnly)).toEqual(['orphan', 'orphan', 'not-continued', 'not-continued']);
+    });
+
+    it("flags a sidecar span whose x-request-id is no UUID (Envoy can't sample on it)", () => {
+      const odd = meshChain.map((s) => (s.spanId === '00000000000000e2' ? { ...s, requestId: 'req-77' } : s));
+      const analysis = analyzeTrace(odd, { ...expectChain, mesh: true });
+      expect(analysis.findings.map((f) => f.code)).toEqual(['request-id-not-uuid']);
+      expect(analysis.findings[0]?.message).toMatch(
+        /^x-request-id "req-77" at backend.default is not a UUID: .*envoy#12808/,
+      );
+      const uuid = meshChain.map((s) => ({ ...s, requestId: 'f1a4d3a0-5c1e-9d5b-9b1a-2f0c9e8d7b6a' }));
+      expect(codes(uuid, { mesh: true })).toEqual([]);
     });
 
     it('says when there is no sidecar span at all', () => {
       expect(codes(localChain, { mesh: true })).toEqual(['no-sidecar']);
     });
+  });
+
+  it('names both halves of a trace whose 128-bit id a hop cut to 64 bits', () => {
+    const low = TRACE_ID.slice(16);
+    const before = localChain.slice(0, 4);
+    const after = localChain.slice(4).map((s) => ({ ...s, traceId: `${'0'.repeat(16)}${low}` }));
+    const others = new Set([TRACE_ID, `${'0'.repeat(16)}${low}`]);
+    const first = analyzeTrace(before, { ...expectChain, otherTraceIds: others });
+    expect(first.findings.map((f) => f.code)).toEqual(['missing-service', 'not-continued', 'trace-id-truncated']);
+    expect(first.findings[2]?.message).toMatch(
+      new RegExp(`^spans of this trace go on under the 64-bit trace id ${low}`),
+    );
+    const second = analyzeTrace(after, { expect: ['backend-2'], otherTraceIds: others });
+    expect(second.findings.map((f) => f.code)).toEqual(['orphan', 'trace-id-truncated']);
+    expect(second.findings[1]?.message).toContain(
+      `the trace id is 64 bits (${low}), the low half of trace ${TRACE_ID}`,
+    );
+    // Alone, a 64-bit trace that is whole is fine: some tracers start 64-bit traces.
+    const whole = localChain.map((s) => ({ ...s, traceId: `${'0'.repeat(16)}${low}` }));
+    expect(codes(whole)).toEqual([]);
   });
 
   it('reads the owning app from a sidecar service name', () => {
