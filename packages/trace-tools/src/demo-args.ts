@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import { choiceFlag, durationFlag, integerFlag, urlFlag } from './cli-values.ts';
+import { choiceFlag, durationFlag, integerFlag, listFlag, urlFlag } from './cli-values.ts';
+import type { MeshOptions } from './demo-chain.ts';
 import { UsageError } from './errors.ts';
+import { MESH_PROVIDERS, PROPAGATORS_FOR } from './mesh-providers.ts';
 
 export type LoopMode = 'generate' | 'headerless' | 'off';
 
@@ -20,6 +22,29 @@ export interface DemoOptions {
   readonly quietMs: number;
   /** Stop by itself after this long, as if Ctrl-C was pressed. */
   readonly durationMs?: number;
+  /** Simulated Envoy sidecars around every hop (`--mesh`, `--sidecar-sampling`, `--propagators`). */
+  readonly mesh?: MeshOptions;
+}
+
+/** What OTEL_PROPAGATORS accepts (packages/tracing settings.ts), checked here so a typo is a flag error. */
+const PROPAGATOR_NAMES = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'];
+
+function meshFlags(provider: string | undefined, sampling: string | undefined, propagators: string | undefined) {
+  if (provider === undefined) {
+    if (sampling !== undefined || propagators !== undefined)
+      throw new UsageError('invalid --sidecar-sampling/--propagators: they need --mesh');
+    return undefined;
+  }
+  const list = listFlag(propagators, []);
+  if (list.some((name) => !PROPAGATOR_NAMES.includes(name)))
+    throw new UsageError(
+      `invalid --propagators=${JSON.stringify(propagators)}: expected a comma-separated list of ${PROPAGATOR_NAMES.join(', ')}`,
+    );
+  return {
+    provider: choiceFlag('mesh', provider, MESH_PROVIDERS, 'zipkin'),
+    samplingPercent: integerFlag('sidecar-sampling', sampling, 100, 0, 100),
+    ...(list.length === 0 ? {} : { propagators: list.join(',') }),
+  };
 }
 
 export type DemoCommand = { readonly kind: 'help' } | { readonly kind: 'run'; readonly options: DemoOptions };
@@ -43,6 +68,13 @@ Options:
   --quiet <ms>          a trace is complete when its root has arrived and no span came
                           for this long (default 600)
   --duration <time>     stop after this long, e.g. 20s (default: run until Ctrl-C)
+  --mesh <provider>     zipkin | zipkin-w3c | opentelemetry: a simulated Envoy sidecar before and
+                          after each hop, doing what Istio's provider of that name does
+  --sidecar-sampling <percent>
+                        the sidecars' randomSamplingPercentage, 0 to 100 (default 100)
+  --propagators <list>  OTEL_PROPAGATORS for the apps behind the sidecars (default: the value the
+                          tracing README gives for the provider: ${PROPAGATORS_FOR.zipkin} for
+                          zipkin, ${PROPAGATORS_FOR.opentelemetry} for opentelemetry)
   -h, --help            show this help
 
 Colour is used on a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 forces it.`;
@@ -64,6 +96,9 @@ export function parseDemoArgs(argv: readonly string[]): DemoCommand {
         port: { type: 'string' },
         quiet: { type: 'string' },
         duration: { type: 'string' },
+        mesh: { type: 'string' },
+        'sidecar-sampling': { type: 'string' },
+        propagators: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -74,6 +109,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoCommand {
   const str = (name: string) => values[name] as string | undefined;
   const forward = str('forward');
   const duration = str('duration');
+  const mesh = meshFlags(str('mesh'), str('sidecar-sampling'), str('propagators'));
   return {
     kind: 'run',
     options: {
@@ -85,6 +121,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoCommand {
       port: integerFlag('port', str('port'), 0, 0, 65_535),
       quietMs: integerFlag('quiet', str('quiet'), 600, 50, 60_000),
       ...(duration === undefined ? {} : { durationMs: durationFlag('duration', duration, 0) }),
+      ...(mesh === undefined ? {} : { mesh }),
     },
   };
 }

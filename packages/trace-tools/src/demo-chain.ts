@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import type { LoopMode } from './demo-args.ts';
+import { type Sidecar, startSidecar } from './envoy-sidecar.ts';
+import { type MeshProvider, PROPAGATORS_FOR } from './mesh-providers.ts';
 
 /** The repo checkout this file lives in: packages/trace-tools/{src,dist}/ → ../../../ */
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,6 +27,18 @@ export interface ChainOptions {
   readonly zipkinUrl: string;
   /** Called when a child exits before stop(), with its last log lines. */
   readonly onUnexpectedExit?: (name: string, code: number | null, lastLines: readonly string[]) => void;
+  /** A simulated Envoy sidecar before and after each hop (envoy-sidecar.ts), as in an Istio mesh. */
+  readonly mesh?: MeshOptions;
+  /** More environment for the frontend, e.g. LOOP_FORCE_SAMPLING. */
+  readonly loopEnv?: Readonly<Record<string, string>>;
+}
+
+export interface MeshOptions {
+  readonly provider: MeshProvider;
+  /** Istio's randomSamplingPercentage for every sidecar, 0 to 100. */
+  readonly samplingPercent: number;
+  /** OTEL_PROPAGATORS for every app; default: the value documented for the provider (PROPAGATORS_FOR). */
+  readonly propagators?: string;
 }
 
 export interface ChainMember {
@@ -43,6 +57,8 @@ export interface StopResult {
 export interface Chain {
   /** Frontend first, then the backends in call order. */
   readonly members: readonly ChainMember[];
+  /** The simulated sidecars, in call order (empty without `mesh`). */
+  readonly sidecars: readonly Sidecar[];
   /** SIGTERM to the frontend, then to the backends; SIGKILL for any still running after the deadline. */
   stop(): Promise<StopResult[]>;
 }
@@ -148,7 +164,13 @@ async function stopAll(members: readonly Running[]): Promise<StopResult[]> {
 export async function startChain(options: ChainOptions): Promise<Chain> {
   const names = Array.from({ length: options.backends }, (_, i) => (i === 0 ? 'backend' : `backend-${i + 1}`));
   const ports = await Promise.all([...names, 'frontend'].map(() => freePort()));
-  const url = (i: number) => `http://127.0.0.1:${ports[i]}/`;
+  const appUrl = (i: number) => `http://127.0.0.1:${ports[i]}/`;
+  const sidecars = options.mesh ? await meshFor(names, appUrl, options.mesh, options.zipkinUrl) : undefined;
+  // Who calls backend i: the caller's outbound sidecar in a mesh, else the backend itself.
+  const url = (i: number) => sidecars?.callTo[i]?.url ?? appUrl(i);
+  const meshEnv = options.mesh
+    ? { OTEL_PROPAGATORS: options.mesh.propagators ?? PROPAGATORS_FOR[options.mesh.provider] }
+    : {};
   const members: Running[] = [];
   let stopping = false;
   const watch = (member: Running) => {
@@ -164,6 +186,7 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
           OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl,
           DOWNSTREAM_URLS: i + 1 < names.length ? url(i + 1) : '',
           PROPAGATION: options.propagationOff && i === 0 ? 'off' : 'on',
+          ...meshEnv,
         }),
       ),
     );
@@ -176,6 +199,8 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
         TARGET_URL: url(0),
         LOOP_MODE: options.mode,
         LOOP_INTERVAL_MS: String(options.intervalMs),
+        ...meshEnv,
+        ...options.loopEnv,
       }),
     );
     members.unshift(frontend);
@@ -183,13 +208,50 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
   } catch (error) {
     stopping = true;
     await stopAll(members);
+    await Promise.all(sidecars?.all.map((sidecar) => sidecar.close()) ?? []);
     throw error;
   }
   return {
     members: members.map(({ name, url, pid }) => ({ name, url, pid })),
-    stop() {
+    sidecars: sidecars?.all ?? [],
+    async stop() {
       stopping = true;
-      return stopAll(members);
+      const stopped = await stopAll(members);
+      // After the apps: their last requests went through the sidecars, whose spans are then flushed.
+      await Promise.all(sidecars?.all.map((sidecar) => sidecar.close()) ?? []);
+      return stopped;
     },
   };
+}
+
+/**
+ * One inbound sidecar in front of each backend, and one outbound sidecar for
+ * each caller (the frontend, and each backend but the last) pointing at its
+ * callee's inbound one: `callTo[i]` is what backend i's caller calls.
+ */
+async function meshFor(
+  names: readonly string[],
+  appUrl: (i: number) => string,
+  mesh: MeshOptions,
+  zipkinUrl: string,
+): Promise<{ callTo: Sidecar[]; all: Sidecar[] }> {
+  const common = { tracer: mesh.provider, samplingPercent: mesh.samplingPercent, zipkinUrl };
+  const inbound = await Promise.all(
+    names.map((name, i) =>
+      startSidecar({ ...common, app: name, direction: 'inbound', upstream: appUrl(i), upstreamApp: name }),
+    ),
+  );
+  const callers = ['frontend', ...names.slice(0, -1)];
+  const callTo = await Promise.all(
+    callers.map((caller, i) =>
+      startSidecar({
+        ...common,
+        app: caller,
+        direction: 'outbound',
+        upstream: inbound[i]?.url ?? '',
+        upstreamApp: names[i] ?? '',
+      }),
+    ),
+  );
+  return { callTo, all: [...callTo, ...inbound] };
 }

@@ -2,6 +2,7 @@ import type { Palette } from './ansi.ts';
 import type { DemoOptions } from './demo-args.ts';
 import { type Chain, type StopResult, startChain } from './demo-chain.ts';
 import { wrapWords } from './fit-width.ts';
+import { PROPAGATORS_FOR } from './mesh-providers.ts';
 import { type DemoTotals, renderTotals, renderTrace } from './render-trace.ts';
 import { createSpanForwarder, type SpanForwarder } from './span-forwarder.ts';
 import { analyzeTrace } from './trace-analysis.ts';
@@ -31,6 +32,9 @@ export interface Demo {
   stop(): Promise<DemoResult>;
 }
 
+/** Trace ids remembered for the truncated-id check. */
+const SEEN_TRACE_IDS = 10_000;
+
 const NOTES: Readonly<Record<string, string>> = {
   'no-root': 'root span never arrived',
   flush: 'drawn at shutdown',
@@ -50,9 +54,12 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
   ];
   let joined = 0;
   let broken = 0;
+  // Every trace id seen, so a trace whose id a hop cut to 64 bits is matched with its other half.
+  const seen = new Set<string>();
+  const meshCheck = options.mesh ? { provider: options.mesh.provider } : {};
 
   const draw = (trace: CompletedTrace) => {
-    const analysis = analyzeTrace(trace.spans, { expect });
+    const analysis = analyzeTrace(trace.spans, { expect, ...meshCheck, otherTraceIds: seen });
     if (analysis.verdict === 'joined') joined++;
     else broken++;
     const note = trace.late ? 'late spans of a trace already drawn' : NOTES[trace.reason];
@@ -73,7 +80,14 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
   }
   receiver.onSpans((batch) => {
     forwarder?.forward(batch);
-    collector.add(batch.map(fromZipkin));
+    const spans = batch.map(fromZipkin);
+    for (const span of spans) seen.add(span.traceId);
+    // Bounded, oldest first out: a split trace's halves arrive within seconds of each other.
+    for (const id of seen) {
+      if (seen.size <= SEEN_TRACE_IDS) break;
+      seen.delete(id);
+    }
+    collector.add(spans);
   });
 
   let reportFailure: (reason: string) => void = () => {};
@@ -88,6 +102,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
       intervalMs: options.intervalMs,
       propagationOff: options.propagationOff,
       zipkinUrl: receiver.url,
+      ...(options.mesh ? { mesh: options.mesh } : {}),
       onUnexpectedExit: (name, code, lines) =>
         reportFailure(`${name} exited with code ${code}:\n${lines.map((l) => `  ${l}`).join('\n')}`),
     });
@@ -105,8 +120,15 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
     options.mode === 'off'
       ? `loop off: call ${chain.members[0]?.url} yourself`
       : `loop every ${options.intervalMs} ms (${options.mode})`;
+  const mesh = options.mesh;
+  const meshLine = mesh
+    ? [
+        `${p.cyan('mesh')}: simulated Envoy sidecars (${mesh.provider}, sampling ${mesh.samplingPercent}%) before and after each hop · apps run with OTEL_PROPAGATORS=${mesh.propagators ?? PROPAGATORS_FOR[mesh.provider]}`,
+      ]
+    : [];
   const banner = [
     `${p.bold('meshtrace demo')}: ${chainText}`,
+    ...meshLine,
     `Zipkin endpoint ${receiver.url} · ${loop} · a trace is drawn ${options.quietMs} ms after its root arrives · Ctrl-C to stop`,
   ];
   out.write(`${banner.map((line) => wrapWords(line, columns, '', '  ')).join('\n')}\n\n`);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { durationFlag, integerFlag, listFlag, urlFlag } from './cli-values.ts';
+import { choiceFlag, durationFlag, integerFlag, listFlag, urlFlag } from './cli-values.ts';
 import { UsageError } from './errors.ts';
+import { MESH_PROVIDERS, type MeshProvider } from './mesh-providers.ts';
 
 export interface VerifyOptions {
   /** Jaeger's origin plus base path. */
@@ -13,6 +14,8 @@ export interface VerifyOptions {
   readonly sinceMs: number;
   readonly limit: number;
   readonly mesh: boolean;
+  /** The mesh's tracing provider (`--provider`, implies `--mesh`): findings name the exact setting. */
+  readonly provider?: MeshProvider;
   readonly watch: boolean;
   /** Time between rounds with --watch. */
   readonly intervalMs: number;
@@ -42,6 +45,10 @@ Options:
   --since <time>       how far back to search, e.g. 30s, 5m, 1h (default 5m)
   --limit <n>          at most this many traces (default 20)
   --mesh               also require Envoy sidecar spans (<app>.<namespace>) between app spans
+  --provider <name>    the mesh's tracing provider: zipkin, zipkin-w3c or opentelemetry (implies --mesh);
+                         a finding then names the exact OTEL_PROPAGATORS to set. Find it with
+                         kubectl -n istio-system get telemetry -o yaml (tracing providers), then the
+                         extensionProviders entry of that name in the istio ConfigMap's mesh
   --watch              check again every --interval until Ctrl-C
   --interval <time>    time between --watch rounds (default 10s)
   --json               one JSON object per round instead of the table
@@ -66,6 +73,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyCommand {
         since: { type: 'string' },
         limit: { type: 'string' },
         mesh: { type: 'boolean' },
+        provider: { type: 'string' },
         watch: { type: 'boolean' },
         interval: { type: 'string' },
         json: { type: 'boolean' },
@@ -82,6 +90,7 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyCommand {
   const service = str('service') ?? expect[0];
   if (service === undefined || service.trim() === '')
     throw new UsageError('invalid --expect: name at least one service, or pass --service');
+  const provider = str('provider');
   return {
     kind: 'run',
     options: {
@@ -90,7 +99,8 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyCommand {
       expect,
       sinceMs: durationFlag('since', str('since'), 5 * 60_000),
       limit: integerFlag('limit', str('limit'), 20, 1, 1000),
-      mesh: values.mesh === true,
+      mesh: values.mesh === true || provider !== undefined,
+      ...(provider === undefined ? {} : { provider: choiceFlag('provider', provider, MESH_PROVIDERS, 'zipkin') }),
       watch: values.watch === true,
       intervalMs: durationFlag('interval', str('interval'), 10_000),
       json: values.json === true,

@@ -9,7 +9,7 @@ function pad(text: string, width: number): string {
 export function renderVerifyTable(report: VerifyReport, palette: Palette = plain): string {
   const p = palette;
   const head = `${p.bold('verify')} ${report.jaeger} · service ${report.service} · expect ${report.expect.join(', ')}${
-    report.mesh ? ' · mesh' : ''
+    report.mesh ? ` · mesh${report.provider ? ` (${report.provider})` : ''}` : ''
   } · ${report.window.start} to ${report.window.end}`;
   if (report.error) {
     return `${head}\n${p.red('error')} ${report.error.code}: ${report.error.message}\n${p.dim(`hint: ${report.error.hint}`)}`;

@@ -1,5 +1,6 @@
 import { JaegerError, NoTracesError } from './errors.ts';
 import { fetchServices, fetchTraces } from './jaeger-client.ts';
+import type { MeshProvider } from './mesh-providers.ts';
 import { analyzeTrace, type Finding, type Verdict } from './trace-analysis.ts';
 import { groupByTrace } from './trace-tree.ts';
 import type { VerifyOptions } from './verify-args.ts';
@@ -19,12 +20,14 @@ export interface VerifyReport {
   readonly service: string;
   readonly expect: readonly string[];
   readonly mesh: boolean;
+  readonly provider?: MeshProvider;
   readonly window: { readonly start: string; readonly end: string };
   readonly traces: readonly TraceVerdict[];
   readonly error?: { readonly code: string; readonly message: string; readonly hint: string };
 }
 
-type Options = Pick<VerifyOptions, 'jaeger' | 'service' | 'expect' | 'sinceMs' | 'limit' | 'mesh' | 'timeoutMs'>;
+type Options = Pick<VerifyOptions, 'jaeger' | 'service' | 'expect' | 'sinceMs' | 'limit' | 'mesh' | 'timeoutMs'> &
+  Pick<Partial<VerifyOptions>, 'provider'>;
 
 async function check(options: Options, start: Date, end: Date): Promise<TraceVerdict[]> {
   const client = { baseUrl: options.jaeger, timeoutMs: options.timeoutMs };
@@ -45,8 +48,16 @@ async function check(options: Options, start: Date, end: Date): Promise<TraceVer
       `no traces of ${options.service} started between ${start.toISOString()} and ${end.toISOString()}`,
     );
   }
-  const analyses = [...groupByTrace(spans).values()].map((group) =>
-    analyzeTrace(group, { expect: options.expect, mesh: options.mesh }),
+  const groups = groupByTrace(spans);
+  // Every trace in the window, so a trace whose id a hop cut to 64 bits is matched with its other half.
+  const otherTraceIds = new Set(groups.keys());
+  const analyses = [...groups.values()].map((group) =>
+    analyzeTrace(group, {
+      expect: options.expect,
+      mesh: options.mesh,
+      ...(options.provider ? { provider: options.provider } : {}),
+      otherTraceIds,
+    }),
   );
   return analyses.map((a) => ({
     traceId: a.traceId,
@@ -69,6 +80,7 @@ export async function verifyTraces(options: Options, now = new Date()): Promise<
     service: options.service,
     expect: options.expect,
     mesh: options.mesh,
+    ...(options.provider ? { provider: options.provider } : {}),
     window: { start: start.toISOString(), end: now.toISOString() },
   };
   try {

@@ -36,6 +36,16 @@ describe('parseDemoArgs', () => {
     });
   });
 
+  it('puts simulated sidecars around every hop with --mesh, the documented OTEL_PROPAGATORS unless given', () => {
+    expect(parseDemoArgs(['--mesh', 'opentelemetry'])).toMatchObject({
+      options: { mesh: { provider: 'opentelemetry', samplingPercent: 100 } },
+    });
+    const args = ['--mesh', 'zipkin', '--sidecar-sampling', '10', '--propagators', 'baggage, b3multi,tracecontext'];
+    expect(parseDemoArgs(args)).toMatchObject({
+      options: { mesh: { provider: 'zipkin', samplingPercent: 10, propagators: 'baggage,b3multi,tracecontext' } },
+    });
+  });
+
   it('answers --help and -h', () => {
     expect(parseDemoArgs(['-h'])).toEqual({ kind: 'help' });
   });
@@ -45,6 +55,16 @@ describe('parseDemoArgs', () => {
     [['--mode', 'loud'], 'invalid --mode="loud": expected one of generate, headerless, off'],
     [['--forward', 'localhost:9411'], 'invalid --forward="localhost:9411": expected an http:// or https:// URL'],
     [['--duration', 'soon'], 'invalid --duration="soon": expected a duration such as 30s, 5m or 1h'],
+    [['--mesh', 'envoy'], 'invalid --mesh="envoy": expected one of zipkin, zipkin-w3c, opentelemetry'],
+    [
+      ['--mesh', 'zipkin', '--sidecar-sampling', '101'],
+      'invalid --sidecar-sampling="101": expected an integer from 0 to 100',
+    ],
+    [['--sidecar-sampling', '5'], 'invalid --sidecar-sampling/--propagators: they need --mesh'],
+    [
+      ['--mesh', 'zipkin', '--propagators', 'w3c'],
+      'invalid --propagators="w3c": expected a comma-separated list of tracecontext, baggage, b3, b3multi, none',
+    ],
   ])('rejects %j with one line naming the flag', (args, message) => {
     expect(() => parseDemoArgs(args)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message }));
   });

@@ -64,7 +64,10 @@ describe('analyzeTrace', () => {
 
     /** meshChain with some spans re-parented, as a wrong header would parent them. */
     const reparent = (moves: Readonly<Record<string, string>>, chain = meshChain) =>
-      chain.map((s) => (moves[s.spanId] ? { ...s, parentId: moves[s.spanId] } : s));
+      chain.map((s) => {
+        const parentId = moves[s.spanId];
+        return parentId ? { ...s, parentId } : s;
+      });
 
     it('names the setting when an app trusted the header its tracer does not rewrite', () => {
       // backend's SERVER span under frontend's CLIENT span; backend's sidecar span beside it, with nothing under it.

@@ -49,6 +49,17 @@ describe('parseVerifyArgs', () => {
     });
   });
 
+  it('takes the mesh provider, which implies --mesh', () => {
+    expect(parseVerifyArgs(['--provider', 'opentelemetry'])).toMatchObject({
+      options: { mesh: true, provider: 'opentelemetry' },
+    });
+    expect(() => parseVerifyArgs(['--provider', 'envoy'])).toThrow(
+      expect.objectContaining({
+        message: 'invalid --provider="envoy": expected one of zipkin, zipkin-w3c, opentelemetry',
+      }),
+    );
+  });
+
   it('searches --service when given, whatever --expect says first', () => {
     expect(parseVerifyArgs(['--service', 'backend'])).toMatchObject({ options: { service: 'backend' } });
   });

@@ -120,7 +120,7 @@ export const frontendSchema = {
     values: ['off', 'sampled', 'debug'],
     default: 'off',
     description:
-      "`debug`: send `x-b3-flags: 1`, which makes Envoy sample whatever the mesh's rate. `sampled`: send `x-b3-sampled: 1` in `headerless` mode too.",
+      "Make every tick a sampled trace, whatever the mesh's rate: `sampled` sends `x-b3-sampled: 1` and `traceparent` flags `01`, the decisions Envoy's zipkin and OpenTelemetry tracers read; `debug` adds `x-b3-flags: 1` (a B3 debug trace for the apps; Envoy never reads it). A `headerless` tick sends only `x-b3-sampled: 1` (and `x-b3-flags: 1`), which the OpenTelemetry tracer ignores.",
   },
   jaegerUiUrl: {
     env: 'JAEGER_UI_URL',

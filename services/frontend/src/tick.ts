@@ -85,11 +85,12 @@ function fixedHeaders(config: TickDeps['config']): Record<string, string> {
     ...Object.fromEntries(parseKeyValues(config.loopHeaders) ?? []),
   };
   if (config.loopBody !== '') headers['content-type'] = 'text/plain; charset=utf-8';
-  // Envoy samples a request carrying x-b3-flags: 1 whatever the mesh's sampling rate. A
-  // headerless tick sends it alone; a generate tick starts a B3 debug trace (createTick).
-  if (config.loopForceSampling === 'debug' && config.loopMode === 'headerless') headers[X_B3_FLAGS] = '1';
-  // A sampling-only B3 header: valid without ids, and the only trace header headerless ticks send.
-  if (config.loopForceSampling === 'sampled' && config.loopMode === 'headerless') headers[X_B3_SAMPLED] = '1';
+  if (config.loopMode !== 'headerless' || config.loopForceSampling === 'off') return headers;
+  // Sampling-only B3 headers, valid without ids: the only trace headers a headerless tick sends.
+  // Envoy's zipkin tracer samples on x-b3-sampled: 1 whatever the mesh's rate, and never reads
+  // x-b3-flags (SpanContextExtractor::extractSampled), which only tells the apps it is a debug trace.
+  headers[X_B3_SAMPLED] = '1';
+  if (config.loopForceSampling === 'debug') headers[X_B3_FLAGS] = '1';
   return headers;
 }
 
@@ -139,9 +140,13 @@ export function createTick(deps: TickDeps): () => Promise<void> {
     };
   }
   const withBaggage = entries.length === 0 ? context.active() : propagation.setBaggage(context.active(), baggage);
-  // A debug trace: the propagator sends x-b3-flags: 1 instead of x-b3-sampled, as B3 asks,
-  // and every span is uploaded with Zipkin's "debug": true.
-  const rootContext = config.loopForceSampling === 'debug' ? withBaggage.setValue(B3_SAMPLING, 'debug') : withBaggage;
+  // A forced decision on the tick's root, which the sampler follows whatever OTEL_TRACES_SAMPLER says
+  // (sampler.ts). The propagator then sends it where each Envoy tracer reads it: x-b3-sampled: 1
+  // (zipkin) and traceparent flags 01 (opentelemetry); debug adds x-b3-flags: 1 for the apps, and
+  // every span is uploaded with Zipkin's "debug": true.
+  const forced = { off: undefined, sampled: 'accept', debug: 'debug' } as const;
+  const decision = forced[config.loopForceSampling];
+  const rootContext = decision ? withBaggage.setValue(B3_SAMPLING, decision) : withBaggage;
   return function generateTick() {
     return tracer.startActiveSpan('loop tick', { root: true, kind: SpanKind.INTERNAL }, rootContext, async (span) => {
       try {

@@ -83,11 +83,45 @@ describe('what each tick sends', () => {
         'x-b3-flags': '1',
         baggage: 'tenant=blue,plan=free',
       });
-      // "Debug implies an accept decision, so don't also send the X-B3-Sampled header."
-      expect(request.headers['x-b3-sampled']).toBeUndefined();
+      // B3 says debug needs no X-B3-Sampled; Envoy reads only that, never x-b3-flags, so it goes too.
+      expect(request.headers['x-b3-sampled']).toBe('1');
     }
     // Both targets get traffic (a 1:1 weight over 12 ticks misses one with chance 2^-11).
     expect(new Set(seen.map((request) => request.url))).toEqual(new Set(['/a', '/b']));
+  });
+
+  it('LOOP_FORCE_SAMPLING=sampled samples every tick, even under a 0 ratio, in both headers Envoy reads', async () => {
+    frontend = await startService('frontend', {
+      env: {
+        TARGET_URL: `${targetUrl}/`,
+        LOOP_RATE: '50',
+        LOOP_COUNT: '2',
+        LOOP_FORCE_SAMPLING: 'sampled',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0',
+      },
+    });
+    await eventually(() => seen.length === 2);
+    for (const { headers } of seen) {
+      expect(headers['x-b3-sampled']).toBe('1');
+      expect(headers['x-b3-flags']).toBeUndefined();
+      expect(headers.traceparent).toMatch(/-03$/);
+    }
+  });
+
+  it('sends x-b3-sampled: 1 and x-b3-flags: 1 from a headerless loop with LOOP_FORCE_SAMPLING=debug', async () => {
+    frontend = await startService('frontend', {
+      env: {
+        TARGET_URL: `${targetUrl}/`,
+        LOOP_MODE: 'headerless',
+        LOOP_RATE: '50',
+        LOOP_COUNT: '1',
+        LOOP_FORCE_SAMPLING: 'debug',
+      },
+    });
+    await eventually(() => seen.length === 1);
+    expect(seen[0]?.headers).toMatchObject({ 'x-b3-sampled': '1', 'x-b3-flags': '1' });
+    expect(seen[0]?.headers['x-b3-traceid']).toBeUndefined();
   });
 
   it('sends a sampling-only x-b3-sampled: 1 from a headerless loop with LOOP_FORCE_SAMPLING=sampled', async () => {
