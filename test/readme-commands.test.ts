@@ -156,23 +156,27 @@ async function curlJson(command: ReadmeCommand): Promise<Record<string, unknown>
 
 type Check = (command: ReadmeCommand) => Promise<void>;
 
-const stopsCleanlyWithJoinedTraces: Check = async (command) => {
-  const run = shell(command.command);
-  await run.waitFor(/✔ joined · services frontend, backend, backend-2 · 5 spans/);
-  if (command.shownOutput) {
-    // The banner as shown (up to the first blank line), with this run's ports.
-    const banner = command.shownOutput.split('\n\n')[0] ?? '';
-    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const pattern = banner
-      .split(/127\.0\.0\.1:\d+/)
-      .map(literal)
-      .join('127\\.0\\.0\\.1:\\d+');
-    expect(run.output()).toMatch(new RegExp(pattern));
-  }
-  expect(await run.stop('SIGINT')).toBe(0);
-  expect(run.output()).toMatch(/stopped: frontend exit 0, backend exit 0, backend-2 exit 0/);
-  expect(run.output()).toMatch(/traces seen: (\d+) · joined \1 · broken 0/);
-};
+/** The demo stops cleanly on Ctrl-C after drawing a joined trace (`joined`: its summary line), its banner as shown. */
+const stopsCleanlyAfter =
+  (joined: RegExp): Check =>
+  async (command) => {
+    const run = shell(command.command);
+    await run.waitFor(joined);
+    if (command.shownOutput) {
+      // The banner as shown (up to the first blank line), with this run's ports.
+      const banner = command.shownOutput.split('\n\n')[0] ?? '';
+      const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const pattern = banner
+        .split(/127\.0\.0\.1:\d+/)
+        .map(literal)
+        .join('127\\.0\\.0\\.1:\\d+');
+      expect(run.output()).toMatch(new RegExp(pattern));
+    }
+    expect(await run.stop('SIGINT')).toBe(0);
+    expect(run.output()).toMatch(/stopped: frontend exit 0, backend exit 0, backend-2 exit 0/);
+    expect(run.output()).toMatch(/traces seen: (\d+) · joined \1 · broken 0/);
+  };
+const stopsCleanlyWithJoinedTraces = stopsCleanlyAfter(/✔ joined · services frontend, backend, backend-2 · 5 spans/);
 
 const echoes = (text: string) => async (url: string) => {
   expect(await (await fetch(url)).text()).toBe(`${text}\n`);
@@ -181,6 +185,10 @@ const echoes = (text: string) => async (url: string) => {
 const CHECKS: Readonly<Record<string, Check>> = {
   'README.md: ./pnpmw demo': stopsCleanlyWithJoinedTraces,
   'README.md: NO_COLOR=1 ./pnpmw demo --interval 1000': stopsCleanlyWithJoinedTraces,
+  // The sidecar spans sit between the apps' spans: 9 spans, in call order.
+  'README.md: NO_COLOR=1 ./pnpmw demo --mesh opentelemetry --interval 1000': stopsCleanlyAfter(
+    /✔ joined · services frontend, frontend\.meshtrace, backend\.meshtrace, backend,\s+backend-2\.meshtrace, backend-2 · 9 spans/,
+  ),
   'README.md: PORT=http ./pnpmw --silent --dir services/backend start': (c) => printsWhatIsShown(c, 1),
   'README.md: PORT=http LOOP_RATE=fast ./pnpmw --silent --dir services/frontend start': (c) => printsWhatIsShown(c, 1),
   'README.md: ./pnpmw --silent --dir services/backend start -status-code=abc': (c) => printsWhatIsShown(c, 1),
