@@ -17,7 +17,11 @@ import type { ZipkinSpan } from './zipkin-span.ts';
  * Real Envoy's OpenTelemetry tracer exports OTLP; this one always posts Zipkin v2 JSON.
  */
 
-/** Sim-only request header: each sidecar appends what it saw and wrote, for the explorer and tests. */
+/**
+ * Sim-only request header, not Envoy's: a JSON array to which each sidecar appends what it saw
+ * and wrote (a SidecarPass), for the explorer and tests. The app reports it (the backend's echo
+ * shows every header) and forwards nothing of it.
+ */
 export const SIDECAR_TRAIL = 'x-meshtrace-sidecar-trail';
 
 /** The headers a sidecar reads or writes, shown before and after it in the trail. */
@@ -92,16 +96,12 @@ export interface Sidecar {
 
 /** Reads the sim's trail header back: one entry per sidecar passed, in order. Never throws. */
 export function readSidecarTrail(value: string | undefined): SidecarPass[] {
-  if (!value) return [];
-  const passes: SidecarPass[] = [];
-  for (const entry of value.split(',')) {
-    try {
-      passes.push(JSON.parse(Buffer.from(entry.trim(), 'base64url').toString('utf8')) as SidecarPass);
-    } catch {
-      // Not ours: skip it.
-    }
+  try {
+    const passes: unknown = JSON.parse(value ?? '[]');
+    return Array.isArray(passes) ? (passes as SidecarPass[]) : [];
+  } catch {
+    return [];
   }
-  return passes;
 }
 
 function traceHeaders(headers: Headers): Record<string, string> {
@@ -213,8 +213,7 @@ export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
       before,
       after: traceHeaders(headers),
     };
-    const entry = Buffer.from(JSON.stringify(pass)).toString('base64url');
-    headers[SIDECAR_TRAIL] = headers[SIDECAR_TRAIL] ? `${headers[SIDECAR_TRAIL]},${entry}` : entry;
+    headers[SIDECAR_TRAIL] = JSON.stringify([...readSidecarTrail(headers[SIDECAR_TRAIL]), pass]);
 
     let status = 503;
     try {

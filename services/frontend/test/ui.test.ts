@@ -1,4 +1,11 @@
-import { type ServiceProcess, startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
+import {
+  type ServiceProcess,
+  type Sidecar,
+  startService,
+  startSidecar,
+  startZipkinReceiver,
+  type ZipkinReceiver,
+} from '@meshtrace/trace-tools';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchBrowser } from './browser.ts';
@@ -18,6 +25,8 @@ let backend: ServiceProcess;
 let frontend: ServiceProcess;
 let backendOff: ServiceProcess;
 let frontendOff: ServiceProcess;
+let frontendMesh: ServiceProcess;
+let sidecars: Sidecar[] = [];
 let browser: Browser;
 
 beforeAll(async () => {
@@ -31,17 +40,26 @@ beforeAll(async () => {
     startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url } }),
     startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url, PROPAGATION: 'off' } }),
   ]);
-  [frontend, frontendOff] = await Promise.all([
+  // frontend → its outbound sidecar → backend's inbound sidecar → backend: simulated Envoy, zipkin tracer.
+  const mesh = { tracer: 'zipkin', zipkinUrl: zipkin.url, upstreamApp: 'backend' } as const;
+  const inbound = await startSidecar({ ...mesh, app: 'backend', direction: 'inbound', upstream: `${backend.url}/` });
+  const outbound = await startSidecar({ ...mesh, app: 'frontend', direction: 'outbound', upstream: inbound.url });
+  sidecars = [outbound, inbound];
+  [frontend, frontendOff, frontendMesh] = await Promise.all([
     startService('frontend', {
       env: { ...tracing, TARGET_URL: `${backend.url}/`, LOOP_INTERVAL_MS: '200', JAEGER_UI_URL: JAEGER },
     }),
     startService('frontend', { env: { ...tracing, TARGET_URL: `${backendOff.url}/`, LOOP_MODE: 'off' } }),
+    startService('frontend', { env: { ...tracing, TARGET_URL: outbound.url, LOOP_MODE: 'off' } }),
   ]);
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([frontend, frontendOff, backend, backendOff, backend2].map((service) => service?.stop()));
+  await Promise.all(
+    [frontend, frontendOff, frontendMesh, backend, backendOff, backend2].map((service) => service?.stop()),
+  );
+  await Promise.all(sidecars.map((sidecar) => sidecar.close()));
   await zipkin?.close();
 });
 
@@ -162,6 +180,13 @@ describe('send one request', () => {
       debug: 'false',
     },
     {
+      label: 'A b3 header next to x-b3-* naming another span',
+      trace: 'x-b3-traceid',
+      parent: 'x-b3-spanid',
+      sampled: 'true',
+      debug: 'false',
+    },
+    {
       label: 'B3 and traceparent naming different traces',
       trace: 'x-b3-traceid',
       parent: 'x-b3-spanid',
@@ -260,6 +285,32 @@ describe('send one request', () => {
     expect(await shown(page.locator('.verdict.broken').first())).toMatch(/^✖ Broken chain/);
     // No JAEGER_UI_URL on this frontend: ids are shown, not linked.
     expect(third.link).toBeNull();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows each trace header before and after each sidecar, behind a simulated mesh', async () => {
+    const { page, problems } = await openPage(frontendMesh.url);
+    await sendPreset(page, 'B3 multi-header, sampled');
+    const frontendHop = await arrow(page, 'frontend');
+    const backendHop = await arrow(page, 'backend');
+    const passes = page.locator('li.hop[data-service="backend"] .sidecars');
+    expect(await shown(passes.locator('.arrow-label'))).toBe('through the sidecars (simulated Envoy, zipkin tracer)');
+    const [outbound = '', inbound = ''] = await passes.locator('li').allInnerTexts();
+    // Each sidecar rewrote x-b3-spanid to its own span: the frontend's CLIENT span, then its own, then the next.
+    const rewritten = (text: string) => /x-b3-spanid\s+([0-9a-f]{16}) → ([0-9a-f]{16})/.exec(text)?.slice(1);
+    const [sent, outboundSpan] = rewritten(outbound) ?? [];
+    const [, inboundSpan] = rewritten(inbound) ?? [];
+    expect(outbound).toMatch(/^frontend\.meshtrace \(CLIENT span [0-9a-f]{4}…\)/);
+    expect(inbound).toMatch(/^backend\.meshtrace \(SERVER span [0-9a-f]{4}…\)/);
+    expect(sent).toBe(frontendHop.clientSpan);
+    expect(rewritten(inbound)?.[0]).toBe(outboundSpan);
+    expect(backendHop.parent).toBe(inboundSpan);
+    // The zipkin tracer passes traceparent on as it came.
+    expect(outbound).toMatch(/passed on unchanged: .*traceparent/);
+    expect(backendHop.story).toMatch(/a proxy in between \(an Envoy sidecar\) added its own span/);
+    // backend calls backend-2 directly: no sidecars there.
+    expect(await page.locator('li.hop[data-service="backend-2"] .sidecars').count()).toBe(0);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -29,9 +29,33 @@ export type Field = (typeof FIELDS)[number];
 /** The call a hop made to the next one: its `downstream[0]` report, the error in one line, the body walked on. */
 export type Call = Omit<DownstreamReport, 'body' | 'error'> & { readonly error?: string };
 
+/**
+ * One simulated Envoy sidecar the request passed on its way to a hop, from the trail header the
+ * local mesh's sidecars add (`./pnpmw demo --mesh`; trace-tools envoy-sidecar.ts): the trace
+ * headers as it received them and as it sent them on. A real mesh adds no such header.
+ */
+export interface SidecarPass {
+  /** `<app>.<namespace>`, as its spans are reported. */
+  readonly sidecar: string;
+  /** CLIENT: the caller's outbound sidecar; SERVER: the callee's inbound one. */
+  readonly kind: string;
+  /** The Istio provider it simulates: zipkin, zipkin-w3c or opentelemetry. */
+  readonly tracer: string;
+  /** Its own span (absent when it could not parse the headers: Envoy's NullSpan). */
+  readonly span_id?: string;
+  readonly sampled: boolean;
+  readonly before: Readonly<Record<string, string>>;
+  readonly after: Readonly<Record<string, string>>;
+}
+
+/** The trail header, as the backend's echo shows it under `headers`. */
+export const SIDECAR_TRAIL = 'x-meshtrace-sidecar-trail';
+
 export interface Hop {
   readonly service: string;
   readonly hostname?: string;
+  /** The sidecars between the caller and this hop, in order (empty outside the local mesh). */
+  readonly sidecars: readonly SidecarPass[];
   readonly received: Received;
   /** Fields whose value differs from the previous hop's (none for the first hop). */
   readonly changed: readonly Field[];
@@ -99,6 +123,37 @@ function readReceived(value: unknown): Received | undefined {
     ...optional('tracestate'),
     ...optional('baggage'),
   };
+}
+
+const strings = (value: unknown): Record<string, string> =>
+  isObject(value)
+    ? Object.fromEntries(
+        Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      )
+    : {};
+
+/** The sidecar trail from a hop's echoed request headers; anything malformed is left out. */
+function readSidecars(headers: unknown): SidecarPass[] {
+  const raw = isObject(headers) ? text(headers[SIDECAR_TRAIL]) : undefined;
+  let passes: unknown;
+  try {
+    passes = JSON.parse(raw ?? '[]');
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(passes)) return [];
+  return passes.filter(isObject).map((pass) => {
+    const span = isObject(pass.span) ? text(pass.span.span_id) : undefined;
+    return {
+      sidecar: text(pass.sidecar) ?? '?',
+      kind: text(pass.kind) ?? '?',
+      tracer: text(pass.tracer) ?? '?',
+      ...(span === undefined ? {} : { span_id: span }),
+      sampled: pass.sampled === true,
+      before: strings(pass.before),
+      after: strings(pass.after),
+    };
+  });
 }
 
 function readCall(value: unknown): Call | undefined {
@@ -211,6 +266,7 @@ export function walkChain(report: unknown, caller: Caller): Chain {
     hops.push({
       service,
       ...(hostname === undefined ? {} : { hostname }),
+      sidecars: readSidecars(current.headers),
       received,
       changed,
       story: told.story + samplingNote(received),

@@ -74,13 +74,19 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'b3-debug',
     label: 'B3 multi-header, debug',
-    help: 'x-b3-flags: 1 forces sampling at every hop (and implies sampled, so no x-b3-sampled).',
-    headers: (ids) => [['x-b3-traceid', ids.traceId], ['x-b3-spanid', ids.spanId], ['x-b3-flags', '1'], ...extras(ids)],
+    help: 'x-b3-flags: 1 makes it a debug trace for the apps; Envoy never reads it, so x-b3-sampled: 1 goes too, or a sidecar sampling below 100% would drop its span.',
+    headers: (ids) => [
+      ['x-b3-traceid', ids.traceId],
+      ['x-b3-spanid', ids.spanId],
+      ['x-b3-sampled', '1'],
+      ['x-b3-flags', '1'],
+      ...extras(ids),
+    ],
   },
   {
     id: 'b3-single',
     label: 'Single b3 header',
-    help: 'b3: {trace}-{span}-1, the compact form; the frontend passes it on as x-b3-*.',
+    help: 'b3: {trace}-{span}-1, the compact form; the frontend passes it on as x-b3-*. Never send it in a zipkin mesh: Envoy reads it first and never rewrites it.',
     headers: (ids) => [['b3', `${ids.traceId}-${ids.spanId}-1`], ...extras(ids)],
   },
   {
@@ -96,12 +102,24 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'conflict',
     label: 'B3 and traceparent naming different traces',
-    help: 'Which one wins? B3, read last, as Envoy (which rewrites only B3) requires.',
+    help: "Which one wins? The later one in OTEL_PROPAGATORS: B3 by default (Istio's zipkin provider rewrites it), traceparent with baggage,b3multi,tracecontext (the opentelemetry provider).",
     headers: (ids) => [
       ['x-b3-traceid', ids.traceId],
       ['x-b3-spanid', ids.spanId],
       ['x-b3-sampled', '1'],
       ['traceparent', `00-${ids.otherTraceId}-${ids.otherSpanId}-01`],
+      ...extras(ids),
+    ],
+  },
+  {
+    id: 'stale-b3',
+    label: 'A b3 header next to x-b3-* naming another span',
+    help: "x-b3-* win by default: a zipkin sidecar rewrites them and never b3, so a b3 beside them is stale (list b3 after b3multi for B3's own order).",
+    headers: (ids) => [
+      ['x-b3-traceid', ids.traceId],
+      ['x-b3-spanid', ids.spanId],
+      ['x-b3-sampled', '1'],
+      ['b3', `${ids.traceId}-${ids.otherSpanId}-1`],
       ...extras(ids),
     ],
   },

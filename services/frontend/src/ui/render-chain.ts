@@ -41,6 +41,46 @@ function fields(hop: Hop, jaegerUiUrl: string): HTMLElement {
   return list;
 }
 
+/**
+ * What each simulated sidecar on the way to this hop did to the trace headers: every header it
+ * changed, before → after, and the ones it passed on as they were. Nothing when no sidecar was
+ * passed. A list, not a table: it reads in the hop's narrow column.
+ */
+function sidecarPasses(hop: Hop): HTMLElement | false {
+  const [first] = hop.sidecars;
+  if (!first) return false;
+  const value = (text: string | undefined) =>
+    text === undefined ? h('span', { class: 'muted' }, 'none') : h('code', {}, text === '' ? '""' : text);
+  const passes = hop.sidecars.map((pass) => {
+    const names = [...new Set([...Object.keys(pass.before), ...Object.keys(pass.after)])];
+    const changed = names.filter((name) => pass.before[name] !== pass.after[name]);
+    const kept = names.filter((name) => !changed.includes(name));
+    const span = pass.span_id ? `${pass.kind} span ${short(pass.span_id)}` : 'no span: headers it could not read';
+    return h(
+      'li',
+      {},
+      h('p', {}, h('strong', {}, pass.sidecar), ` (${span}${pass.sampled ? '' : ', not sampled: not reported'})`),
+      changed.length === 0
+        ? h('p', { class: 'muted' }, 'changed nothing')
+        : h(
+            'dl',
+            { class: 'fields' },
+            ...changed.flatMap((name) => [
+              h('dt', {}, name),
+              h('dd', {}, value(pass.before[name]), ' → ', h('mark', {}, value(pass.after[name]))),
+            ]),
+          ),
+      kept.length === 0 ? false : h('p', { class: 'muted' }, `passed on unchanged: ${kept.join(', ')}`),
+    );
+  });
+  return h(
+    'div',
+    { class: 'sidecars' },
+    h('p', { class: 'arrow-label' }, `through the sidecars (simulated Envoy, ${first.tracer} tracer)`),
+    h('ol', {}, ...passes),
+  );
+}
+
 function callSummary(hop: Hop): HTMLElement | undefined {
   const call = hop.call;
   if (!call) return undefined;
@@ -61,6 +101,7 @@ function hopItem(hop: Hop, index: number, from: string, jaegerUiUrl: string): HT
     h(
       'div',
       { class: 'arrow' },
+      sidecarPasses(hop),
       h('p', { class: 'arrow-label' }, `${from} → ${hop.service}: received`),
       fields(hop, jaegerUiUrl),
       h('p', { class: 'story' }, hop.broken ? h('strong', {}, 'Broken: ') : false, hop.story),
