@@ -148,14 +148,18 @@ function* rootFindings(tree: TraceTree, expect: readonly string[]): Generator<Fi
   }
 }
 
-/** `behindUnsampledSidecars`: an app's call went to a sidecar span Envoy did not report; that finding says why. */
+/**
+ * `behindUnsampledSidecars`: an app's call went to a sidecar span Envoy did not report;
+ * `explained`: CLIENT spans another finding already says why nothing continues (a stale b3).
+ */
 function* continuationFindings(
   nodes: Iterable<{ node: SpanNode }>,
   behindUnsampledSidecars: boolean,
+  explained: ReadonlySet<string>,
 ): Generator<Finding> {
   for (const { node } of nodes) {
     const { span } = node;
-    if (span.kind !== 'CLIENT' || node.children.length > 0) continue;
+    if (span.kind !== 'CLIENT' || node.children.length > 0 || explained.has(span.spanId)) continue;
     if (behindUnsampledSidecars && !isSidecar(span)) continue;
     const target = span.url ? ` to ${span.url}` : '';
     yield {
@@ -174,7 +178,14 @@ function* continuationFindings(
  * it as a side branch), or has no sidecar. An inbound sidecar span hanging under
  * the calling app, beside the outbound sidecar's, read a stale `b3`.
  */
-function* meshFindings(tree: TraceTree, provider: MeshProvider | undefined, unsampled: boolean): Generator<Finding> {
+/** `inOrder`: the trace's spans in tree order (callers first), so findings come in call order. */
+function* meshFindings(
+  tree: TraceTree,
+  inOrder: readonly TraceSpan[],
+  provider: MeshProvider | undefined,
+  unsampled: boolean,
+  explained: Set<string>,
+): Generator<Finding> {
   const sidecars = tree.spans.filter(isSidecar);
   if (sidecars.length === 0) {
     // Unreported sidecar parents already explain an all-app trace.
@@ -192,7 +203,7 @@ function* meshFindings(tree: TraceTree, provider: MeshProvider | undefined, unsa
   for (const span of tree.spans)
     if (span.parentId) children.set(span.parentId, [...(children.get(span.parentId) ?? []), span]);
   const below = (id: string) => children.get(id) ?? [];
-  for (const span of tree.spans) {
+  for (const span of inOrder) {
     if (span.parentId === undefined) continue;
     const parent = byId.get(span.parentId);
     if (!parent || isSidecar(parent)) continue;
@@ -217,6 +228,7 @@ function* meshFindings(tree: TraceTree, provider: MeshProvider | undefined, unsa
           };
     } else if (span.kind === 'SERVER' && parent.kind === 'CLIENT') {
       const outbound = below(parent.spanId).find((s) => s.kind === 'CLIENT' && isSidecar(s));
+      if (outbound) explained.add(outbound.spanId);
       if (outbound)
         yield {
           code: 'stale-b3',
@@ -227,8 +239,8 @@ function* meshFindings(tree: TraceTree, provider: MeshProvider | undefined, unsa
         };
     }
   }
-  const odd = sidecars.find(
-    (span) => span.requestId !== undefined && requestIdProblem(span.requestId, '') !== undefined,
+  const odd = inOrder.find(
+    (span) => isSidecar(span) && span.requestId !== undefined && requestIdProblem(span.requestId, '') !== undefined,
   );
   if (odd?.requestId !== undefined)
     yield { code: 'request-id-not-uuid', message: requestIdProblem(odd.requestId, odd.service) as string };
@@ -277,12 +289,15 @@ export function analyzeTrace(spans: readonly TraceSpan[], options: AnalysisOptio
   const mesh = options.mesh === true || options.provider !== undefined;
   const orphans = [...orphanFindings(tree, mesh, options.provider)];
   const unsampled = orphans.some((finding) => finding.code === 'sidecar-not-sampled');
+  const explained = new Set<string>();
+  const inOrder = ordered.map(({ node }) => node.span);
+  const meshed = mesh ? [...meshFindings(tree, inOrder, options.provider, unsampled, explained)] : [];
   const findings = [
     ...orphans,
     ...serviceFindings(services, expect),
     ...rootFindings(tree, expect),
-    ...continuationFindings(ordered, unsampled),
-    ...(mesh ? meshFindings(tree, options.provider, unsampled) : []),
+    ...continuationFindings(ordered, unsampled, explained),
+    ...meshed,
     ...truncationFindings(tree, options.otherTraceIds ?? new Set()),
   ];
   const start = Math.min(...tree.spans.map((s) => s.startUs));

@@ -133,6 +133,27 @@ describe.each(['zipkin', 'zipkin-w3c', 'opentelemetry'] as const)('behind the %s
   });
 });
 
+describe('a caller that also sends the single b3 header', () => {
+  it('zipkin: the inbound sidecar reads the stale b3 and skips the outbound one; the finding says to drop b3', async () => {
+    // b3 before b3multi: the apps trust x-b3-*, but the sidecars read b3 first.
+    const spans = await record({
+      provider: 'zipkin',
+      samplingPercent: 100,
+      propagators: 'tracecontext,baggage,b3,b3multi',
+    });
+    for (const trace of completeTraces(spans)) {
+      const analysis = analyzeTrace(trace, { expect: EXPECT, provider: 'zipkin' });
+      expect(analysis.findings.map((f) => f.code)).toEqual(['stale-b3', 'stale-b3']);
+      expect(pathAbove(analysis, 'backend')).toEqual([
+        'backend.meshtrace SERVER',
+        'frontend CLIENT',
+        'frontend INTERNAL',
+      ]);
+      expect(analysis.findings[0]?.message).toContain('Remove b3 from OTEL_PROPAGATORS on frontend');
+    }
+  });
+});
+
 describe('sidecars that sample 0% of requests', () => {
   const headerless = (mesh: MeshOptions, force: 'sampled' | 'debug') =>
     ({
