@@ -57,6 +57,42 @@ describe('walking a chain of hop reports', () => {
     expect(chain.hops[1]).toMatchObject({ offset_ms: 1, duration_ms: 3 });
   });
 
+  it('reads what each simulated sidecar saw and wrote from the echoed trail header, and skips what is not a pass', () => {
+    const trail = [
+      {
+        sidecar: 'backend.meshtrace',
+        kind: 'SERVER',
+        tracer: 'zipkin',
+        span: { trace_id: TRACE, span_id: '5555555555555555', parent_id: 'a2fb4a1d1a96d312' },
+        sampled: true,
+        before: { 'x-b3-spanid': 'a2fb4a1d1a96d312' },
+        after: { 'x-b3-spanid': '5555555555555555', 'x-b3-sampled': 1 },
+      },
+      'not a pass',
+    ];
+    const report = {
+      ...continued('backend', '5555555555555555', '1111111111111111'),
+      headers: { 'x-meshtrace-sidecar-trail': JSON.stringify(trail) },
+    };
+    const [backend] = walkChain(report, frontendCaller).hops;
+    expect(backend?.sidecars).toEqual([
+      {
+        sidecar: 'backend.meshtrace',
+        kind: 'SERVER',
+        tracer: 'zipkin',
+        span_id: '5555555555555555',
+        parent_id: 'a2fb4a1d1a96d312',
+        trace_id: TRACE,
+        sampled: true,
+        before: { 'x-b3-spanid': 'a2fb4a1d1a96d312' },
+        // A value that is not text is left out.
+        after: { 'x-b3-spanid': '5555555555555555' },
+      },
+    ]);
+    const noTrail = walkChain({ ...report, headers: { 'x-meshtrace-sidecar-trail': '{not json' } }, frontendCaller);
+    expect(noTrail.hops[0]?.sidecars).toEqual([]);
+  });
+
   it('names the proxy when the parent is a span between the caller’s CLIENT span and the callee (an Envoy sidecar)', () => {
     const report = continued('backend', '9c1e000000000000', '1111111111111111');
     const chain = walkChain(report, frontendCaller);

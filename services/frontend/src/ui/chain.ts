@@ -41,8 +41,11 @@ export interface SidecarPass {
   readonly kind: string;
   /** The Istio provider it simulates: zipkin, zipkin-w3c or opentelemetry. */
   readonly tracer: string;
-  /** Its own span (absent when it could not parse the headers: Envoy's NullSpan). */
+  /** Its own span and that span's parent (absent when it could not parse the headers: Envoy's NullSpan). */
   readonly span_id?: string;
+  readonly parent_id?: string;
+  readonly trace_id?: string;
+  /** Whether Envoy reports that span (only sampled ones are). */
   readonly sampled: boolean;
   readonly before: Readonly<Record<string, string>>;
   readonly after: Readonly<Record<string, string>>;
@@ -143,12 +146,13 @@ function readSidecars(headers: unknown): SidecarPass[] {
   }
   if (!Array.isArray(passes)) return [];
   return passes.filter(isObject).map((pass) => {
-    const span = isObject(pass.span) ? text(pass.span.span_id) : undefined;
+    const span = isObject(pass.span) ? strings(pass.span) : {};
+    const ids = { span_id: span.span_id, parent_id: span.parent_id, trace_id: span.trace_id };
     return {
       sidecar: text(pass.sidecar) ?? '?',
       kind: text(pass.kind) ?? '?',
       tracer: text(pass.tracer) ?? '?',
-      ...(span === undefined ? {} : { span_id: span }),
+      ...Object.fromEntries(Object.entries(ids).filter((entry) => entry[1] !== undefined)),
       sampled: pass.sampled === true,
       before: strings(pass.before),
       after: strings(pass.after),
