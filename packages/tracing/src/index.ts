@@ -31,7 +31,7 @@ export {
   type ServiceIdentity,
 } from './service-identity.ts';
 export { loadTracingSettings, type TracingSettings, tracingSchema } from './settings.ts';
-export { B3_SAMPLING, b3SamplingOf, NOT_RANDOM_TRACE, TRACE_FLAG_RANDOM } from './trace-state.ts';
+export { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM } from './trace-state.ts';
 export {
   type DownstreamFailure,
   type TracedRequestOptions,

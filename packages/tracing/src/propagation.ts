@@ -22,7 +22,7 @@ import {
   X_B3_SPAN_ID,
   X_B3_TRACE_ID,
 } from './constants.ts';
-import { B3_SAMPLING, b3SamplingOf, NOT_RANDOM_TRACE, TRACE_FLAG_RANDOM } from './trace-state.ts';
+import { B3_SAMPLING, b3SamplingOf, isRandomTrace, TRACE_FLAG_RANDOM, withIncoming } from './trace-state.ts';
 import { readTraceparent, readTracestate, type Traceparent, W3CTraceState } from './w3c.ts';
 
 export { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM };
@@ -103,8 +103,7 @@ function continueFrom(
     traceFlags: (decision === undefined ? ids.flags & TraceFlags.SAMPLED : sampledBit(decision)) | random,
     ...(members ? { traceState: new W3CTraceState(members) } : {}),
   };
-  let next = decision === undefined ? context : context.setValue(B3_SAMPLING, decision);
-  if (random === 0) next = next.setValue(NOT_RANDOM_TRACE, ids.traceId);
+  const next = withIncoming(context, { b3: decision, notRandomTrace: random === 0 ? ids.traceId : undefined });
   return trace.setSpanContext(next, spanContext);
 }
 
@@ -144,7 +143,7 @@ class TraceHeadersPropagator implements TextMapPropagator {
     const span = trace.getSpanContext(context);
     if (span === undefined || isTracingSuppressed(context)) return;
     if (this.#writesW3C) {
-      const random = context.getValue(NOT_RANDOM_TRACE) === span.traceId ? 0 : TRACE_FLAG_RANDOM;
+      const random = isRandomTrace(context, span.traceId) ? TRACE_FLAG_RANDOM : 0;
       setter.set(
         carrier,
         TRACEPARENT,
@@ -196,7 +195,7 @@ class TraceHeadersPropagator implements TextMapPropagator {
       }
     }
     // No ids at all: the sampler starts a new trace and follows a decision that came alone (sampler.ts).
-    return decision === undefined ? withBaggage : withBaggage.setValue(B3_SAMPLING, decision);
+    return withIncoming(withBaggage, { b3: decision, notRandomTrace: undefined });
   }
 
   fields(): string[] {

@@ -19,9 +19,15 @@ export interface Traceparent {
 const KNOWN_FLAGS = 0x03;
 /** `{version}-{trace-id}-{parent-id}-{trace-flags}`, then more fields only in a higher version. */
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-const ALL_ZEROS = /^0+$/;
+/** "All bytes as zero ... is considered an invalid value": the only all-zero ids of the right length. */
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
 /** RFC 9110's OWS: spaces and horizontal tabs only. */
 const OWS = /^[ \t]+|[ \t]+$/g;
+const isOws = (code: number) => code === 0x20 || code === 0x09;
+/** Node strips OWS from header values already: the regex runs only when some is left. */
+const trimOws = (value: string) =>
+  isOws(value.charCodeAt(0)) || isOws(value.charCodeAt(value.length - 1)) ? value.replace(OWS, '') : value;
 
 /** Node joins repeated headers with ", "; a test's inject() may hand over the array itself. */
 const joined = (value: string | readonly string[]): string => (typeof value === 'string' ? value : value.join(','));
@@ -29,13 +35,12 @@ const joined = (value: string | readonly string[]): string => (typeof value === 
 /** The incoming `traceparent`, or undefined: then "vendors MUST ignore the traceparent". */
 export function readTraceparent(value: string | readonly string[] | undefined): Traceparent | undefined {
   if (value === undefined) return undefined;
-  const match = TRACEPARENT.exec(joined(value).replace(OWS, ''));
+  const match = TRACEPARENT.exec(trimOws(joined(value)));
   if (!match) return undefined;
   const [, version = '', traceId = '', spanId = '', flags = '', rest] = match;
   // "Version ff is invalid." Version 00 is exactly 55 characters: nothing may follow its flags.
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
-  // "All bytes as zero ... is considered an invalid value", for the trace-id and the parent-id.
-  if (ALL_ZEROS.test(traceId) || ALL_ZEROS.test(spanId)) return undefined;
+  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined;
   return { traceId, spanId, flags: Number.parseInt(flags, 16) & KNOWN_FLAGS };
 }
 
@@ -64,7 +69,7 @@ export function readTracestate(value: string | readonly string[] | undefined): A
   const keys = new Set<string>();
   for (const part of joined(value).split(',')) {
     // "Empty and whitespace-only list members are allowed"; OWS around a member is not part of it.
-    const member = part.replace(OWS, '');
+    const member = trimOws(part);
     if (member === '') continue;
     const equals = member.indexOf('=');
     const key = member.slice(0, equals);
