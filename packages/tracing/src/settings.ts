@@ -10,7 +10,7 @@ import {
 } from './service-identity.ts';
 
 /** OTLP over HTTP, as the spec names it. gRPC is not offered: see the README's notes. */
-export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 const OTLP_COMPRESSIONS = ['none', 'gzip'] as const;
 const OTLP_TIMEOUT = { min: 1, max: 600_000 } as const;
 
