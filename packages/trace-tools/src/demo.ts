@@ -7,7 +7,7 @@ import { type DemoTotals, renderTotals, renderTrace } from './render-trace.ts';
 import { createSpanForwarder, type SpanForwarder } from './span-forwarder.ts';
 import { analyzeTrace } from './trace-analysis.ts';
 import { type CompletedTrace, createTraceCollector } from './trace-collector.ts';
-import { fromZipkin } from './trace-span.ts';
+import { fromZipkin, type TraceSpan } from './trace-span.ts';
 import { startZipkinReceiver } from './zipkin-receiver.ts';
 
 /** Where the demo writes, and in which colours. */
@@ -41,7 +41,7 @@ const NOTES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The local trace view: the embedded Zipkin endpoint, the chain of services
+ * The local trace view: the embedded Zipkin and OTLP endpoint, the chain of services
  * exporting to it, and a tree per completed trace on `out`.
  */
 export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<Demo> {
@@ -78,9 +78,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
       );
     });
   }
-  receiver.onSpans((batch) => {
-    forwarder?.forward(batch);
-    const spans = batch.map(fromZipkin);
+  const collect = (spans: readonly TraceSpan[]) => {
     for (const span of spans) seen.add(span.traceId);
     // Bounded, oldest first out: a split trace's halves arrive within seconds of each other.
     for (const id of seen) {
@@ -88,7 +86,12 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
       seen.delete(id);
     }
     collector.add(spans);
+  };
+  receiver.onSpans((batch) => {
+    forwarder?.forward(batch);
+    collect(batch.map(fromZipkin));
   });
+  receiver.onOtlpSpans(collect);
 
   let reportFailure: (reason: string) => void = () => {};
   const failed = new Promise<string>((resolve) => {
@@ -103,6 +106,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
       propagationOff: options.propagationOff,
       zipkinUrl: receiver.url,
       ...(options.mesh ? { mesh: options.mesh } : {}),
+      ...(options.exporter === 'otlp' ? { otlpUrl: receiver.otlpUrl } : {}),
       onUnexpectedExit: (name, code, lines) =>
         reportFailure(`${name} exited with code ${code}:\n${lines.map((l) => `  ${l}`).join('\n')}`),
     });
@@ -129,7 +133,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
   const banner = [
     `${p.bold('meshtrace demo')}: ${chainText}`,
     ...meshLine,
-    `Zipkin endpoint ${receiver.url} · ${loop} · a trace is drawn ${options.quietMs} ms after its root arrives · Ctrl-C to stop`,
+    `${options.exporter === 'otlp' ? `OTLP endpoint ${receiver.otlpUrl}` : `Zipkin endpoint ${receiver.url}`} · ${loop} · a trace is drawn ${options.quietMs} ms after its root arrives · Ctrl-C to stop`,
   ];
   out.write(`${banner.map((line) => wrapWords(line, columns, '', '  ')).join('\n')}\n\n`);
 

@@ -5,7 +5,15 @@ describe('parseDemoArgs', () => {
   it('has defaults for a plain `pnpm demo`', () => {
     expect(parseDemoArgs([])).toEqual({
       kind: 'run',
-      options: { intervalMs: 1000, mode: 'generate', backends: 2, propagationOff: false, port: 0, quietMs: 600 },
+      options: {
+        intervalMs: 1000,
+        mode: 'generate',
+        backends: 2,
+        propagationOff: false,
+        exporter: 'zipkin',
+        port: 0,
+        quietMs: 600,
+      },
     });
   });
 
@@ -28,6 +36,7 @@ describe('parseDemoArgs', () => {
         mode: 'headerless',
         backends: 3,
         propagationOff: true,
+        exporter: 'zipkin',
         forwardUrl: 'http://localhost:9411/api/v2/spans',
         port: 9412,
         quietMs: 900,
@@ -44,6 +53,10 @@ describe('parseDemoArgs', () => {
     expect(parseDemoArgs(args)).toMatchObject({
       options: { mesh: { provider: 'zipkin', samplingPercent: 10, propagators: 'baggage,b3multi,tracecontext' } },
     });
+  });
+
+  it('runs the chain with the OTLP exporter when asked', () => {
+    expect(parseDemoArgs(['--exporter', 'otlp'])).toMatchObject({ kind: 'run', options: { exporter: 'otlp' } });
   });
 
   it('answers --help and -h', () => {
@@ -64,6 +77,11 @@ describe('parseDemoArgs', () => {
     [
       ['--mesh', 'zipkin', '--propagators', 'w3c'],
       'invalid --propagators="w3c": expected a comma-separated list of tracecontext, baggage, b3, b3multi, none',
+    ],
+    [['--exporter', 'grpc'], 'invalid --exporter="grpc": expected one of zipkin, otlp'],
+    [
+      ['--exporter', 'otlp', '--forward', 'http://localhost:9411/api/v2/spans'],
+      'invalid --forward: it re-posts Zipkin v2 batches, so it needs --exporter zipkin',
     ],
   ])('rejects %j with one line naming the flag', (args, message) => {
     expect(() => parseDemoArgs(args)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message }));
