@@ -14,6 +14,12 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BATCH_DELAY_MS = '200';
 /** What each child gets to shut down; stop() waits a little longer, then kills. */
 const CHILD_SHUTDOWN_MS = 5_000;
+/**
+ * Ctrl-C signals every child at once, not frontend first: a backend keeps serving this long
+ * (SHUTDOWN_DELAY_MS) while the frontend's last tick finishes, so that tick is not cut off
+ * halfway down the chain. Through the sidecars of --mesh a tick takes several hops longer.
+ */
+const BACKEND_SHUTDOWN_DELAY_MS = 1_000;
 const STARTUP_TIMEOUT_MS = 20_000;
 /** Log lines kept per child, shown if it dies unexpectedly. */
 const KEPT_LINES = 20;
@@ -191,6 +197,7 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
           ...exportTo,
           DOWNSTREAM_URLS: i + 1 < names.length ? url(i + 1) : '',
           PROPAGATION: options.propagationOff && i === 0 ? 'off' : 'on',
+          SHUTDOWN_DELAY_MS: String(BACKEND_SHUTDOWN_DELAY_MS),
           ...meshEnv,
         }),
       ),
