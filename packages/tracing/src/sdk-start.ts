@@ -47,6 +47,8 @@ export function startNodeSdk(settings: TracingSettings, counters: ExportCounters
     resource: resourceFromAttributes(settings.identity.attributes),
     autoDetectResources: false,
     sampler: createSampler(settings),
+    // Over NodeSDK's own reading of OTEL_*_ATTRIBUTE_VALUE_LENGTH_LIMIT: ours has a default (256).
+    spanLimits: { attributeValueLengthLimit: settings.attributeValueLengthLimit },
     textMapPropagator: createPropagator(settings.propagators),
     spanProcessors: [
       // First, so a span is marked before the batch processor can export it.
