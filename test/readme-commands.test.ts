@@ -102,7 +102,7 @@ function shell(command: string, options: { cwd?: string; env?: Record<string, st
 }
 
 const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
-const LOOPBACK = { HOST: '127.0.0.1', PORT: '0' };
+const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0' };
 
 /**
  * Starts a service command, checks it answers, then stops it. Its exit code is not judged
