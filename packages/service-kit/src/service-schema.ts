@@ -108,7 +108,7 @@ export function serviceSchema(defaults: { readonly port: number }) {
       max: 3_600_000,
       default: 30_000,
       description:
-        "A connection on which no byte moves either way for this long is closed (Node's `server.timeout`): a client that stops reading its answer cannot hold it, and its memory, for longer. Must exceed the longest a request may take.",
+        "A connection on which nothing moves for this long is closed (Node's `server.timeout`, counted from the last read or completed write): a client that stops reading its answer is dropped, with the memory it pinned. An answer must also start within it: the backend refuses a value below its longest delay plus `DOWNSTREAM_TIMEOUT_MS`.",
     },
     shutdownDelayMs: {
       env: 'SHUTDOWN_DELAY_MS',
