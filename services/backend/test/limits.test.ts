@@ -101,15 +101,17 @@ describe('request limits', () => {
     expect(written).toBeLessThan(drip.length);
   });
 
+  /** A 3 s socket timeout, answers up to 64 MiB. No delay, a 1 ms downstream bound: no request is quiet for 3 s. */
+  const BIG_ANSWERS = {
+    SOCKET_TIMEOUT_MS: '3000',
+    MAX_DELAY_MS: '0',
+    DOWNSTREAM_TIMEOUT_MS: '1',
+    MAX_RESPONSE_SIZE: String(64 * 1024 * 1024),
+  };
+
   it('drops a client that stops reading its answer after SOCKET_TIMEOUT_MS, and frees what it pinned', async () => {
     const size = 64 * 1024 * 1024;
-    // No delay, a 1 ms downstream bound: a request's longest quiet time is below the 3 s socket timeout.
-    backend = await listenBackend({
-      SOCKET_TIMEOUT_MS: '3000',
-      MAX_DELAY_MS: '0',
-      DOWNSTREAM_TIMEOUT_MS: '1',
-      MAX_RESPONSE_SIZE: String(size),
-    });
+    backend = await listenBackend(BIG_ANSWERS);
     const { hostname, port } = new URL(backend.url);
     const server = backend.app.server;
     const connections = () =>
@@ -136,12 +138,7 @@ describe('request limits', () => {
 
   it('a client that reads gets a whole answer larger than the kernel buffers, with the same timeout', async () => {
     const size = 16 * 1024 * 1024;
-    backend = await listenBackend({
-      SOCKET_TIMEOUT_MS: '3000',
-      MAX_DELAY_MS: '0',
-      DOWNSTREAM_TIMEOUT_MS: '1',
-      MAX_RESPONSE_SIZE: String(size),
-    });
+    backend = await listenBackend(BIG_ANSWERS);
     const answer = await fetch(`${backend.url}/?size=${size}`);
     expect((await answer.arrayBuffer()).byteLength).toBe(size);
   });
