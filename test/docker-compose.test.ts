@@ -34,9 +34,15 @@ function service(name: string): ComposeService {
   return found;
 }
 
-function envOf(name: string): Record<string, string> {
+/**
+ * A service's environment as Compose would pass it, given the variables of the shell that runs
+ * `docker compose`: `${NAME:-default}` takes NAME when set and non-empty, else the default.
+ */
+function envOf(name: string, shell: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const interpolate = (value: string) =>
+    value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, variable: string, fallback: string) => shell[variable] || fallback);
   return Object.fromEntries(
-    Object.entries(service(name).environment ?? {}).map(([key, value]) => [key, String(value)]),
+    Object.entries(service(name).environment ?? {}).map(([key, value]) => [key, interpolate(String(value))]),
   );
 }
 
@@ -120,10 +126,19 @@ describe('the services', () => {
   });
 
   test.each(appNames)("%s sends spans to Jaeger's Zipkin receiver", (name) => {
+    expect(envOf(name).OTEL_TRACES_EXPORTER).toBe('zipkin');
     const endpoint = new URL(envOf(name).OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? '');
     expect(endpoint.hostname).toBe('jaeger');
     expect(endpoint.port).toBe('9411');
     expect(endpoint.pathname).toBe('/api/v2/spans');
+  });
+
+  test.each(appNames)("%s sends OTLP/HTTP to Jaeger's 4318 with OTEL_TRACES_EXPORTER=otlp in the shell", (name) => {
+    const env = envOf(name, { OTEL_TRACES_EXPORTER: 'otlp' });
+    expect(envProblems(infoOf(name), env)).toEqual([]);
+    expect(env.OTEL_TRACES_EXPORTER).toBe('otlp');
+    const endpoint = new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '');
+    expect([endpoint.hostname, endpoint.port]).toEqual(['jaeger', '4318']);
   });
 
   test('each app is labelled for Prometheus to scrape /metrics on the port it listens on', () => {

@@ -23,6 +23,8 @@ export interface ChainOptions {
   readonly propagationOff: boolean;
   /** OTEL_EXPORTER_ZIPKIN_ENDPOINT for every service. */
   readonly zipkinUrl: string;
+  /** When set, every service exports OTLP/HTTP here instead (OTEL_TRACES_EXPORTER=otlp). */
+  readonly otlpUrl?: string;
   /** Called when a child exits before stop(), with its last log lines. */
   readonly onUnexpectedExit?: (name: string, code: number | null, lastLines: readonly string[]) => void;
 }
@@ -145,10 +147,13 @@ async function stopAll(members: readonly Running[]): Promise<StopResult[]> {
 
 /**
  * Starts backend → backend-2 → … and the frontend loop as child processes on
- * 127.0.0.1, every one exporting to `zipkinUrl`. Resolves once all are ready.
+ * 127.0.0.1, every one exporting to `zipkinUrl` (or `otlpUrl`). Resolves once all are ready.
  */
 export async function startChain(options: ChainOptions): Promise<Chain> {
   const names = Array.from({ length: options.backends }, (_, i) => (i === 0 ? 'backend' : `backend-${i + 1}`));
+  const exportTo = options.otlpUrl
+    ? { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: options.otlpUrl }
+    : { OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl };
   const ports = await Promise.all([...names, 'frontend'].map(() => freePort()));
   const url = (i: number) => `http://127.0.0.1:${ports[i]}/`;
   const members: Running[] = [];
@@ -163,7 +168,7 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
     const backends = names.map((name, i) =>
       watch(
         startService('backend', name, ports[i] ?? 0, {
-          OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl,
+          ...exportTo,
           DOWNSTREAM_URLS: i + 1 < names.length ? url(i + 1) : '',
           PROPAGATION: options.propagationOff && i === 0 ? 'off' : 'on',
         }),
@@ -174,7 +179,7 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
     // The frontend last: its loop starts at once, and its first tick should find the backends up.
     const frontend = watch(
       startService('frontend', 'frontend', ports[names.length] ?? 0, {
-        OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl,
+        ...exportTo,
         TARGET_URL: url(0),
         LOOP_MODE: options.mode,
         LOOP_INTERVAL_MS: String(options.intervalMs),

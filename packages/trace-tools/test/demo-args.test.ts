@@ -5,7 +5,15 @@ describe('parseDemoArgs', () => {
   it('has defaults for a plain `pnpm demo`', () => {
     expect(parseDemoArgs([])).toEqual({
       kind: 'run',
-      options: { intervalMs: 1000, mode: 'generate', backends: 2, propagationOff: false, port: 0, quietMs: 600 },
+      options: {
+        intervalMs: 1000,
+        mode: 'generate',
+        backends: 2,
+        propagationOff: false,
+        exporter: 'zipkin',
+        port: 0,
+        quietMs: 600,
+      },
     });
   });
 
@@ -28,12 +36,17 @@ describe('parseDemoArgs', () => {
         mode: 'headerless',
         backends: 3,
         propagationOff: true,
+        exporter: 'zipkin',
         forwardUrl: 'http://localhost:9411/api/v2/spans',
         port: 9412,
         quietMs: 900,
         durationMs: 20_000,
       },
     });
+  });
+
+  it('runs the chain with the OTLP exporter when asked', () => {
+    expect(parseDemoArgs(['--exporter', 'otlp'])).toMatchObject({ kind: 'run', options: { exporter: 'otlp' } });
   });
 
   it('answers --help and -h', () => {
@@ -45,6 +58,11 @@ describe('parseDemoArgs', () => {
     [['--mode', 'loud'], 'invalid --mode="loud": expected one of generate, headerless, off'],
     [['--forward', 'localhost:9411'], 'invalid --forward="localhost:9411": expected an http:// or https:// URL'],
     [['--duration', 'soon'], 'invalid --duration="soon": expected a duration such as 30s, 5m or 1h'],
+    [['--exporter', 'grpc'], 'invalid --exporter="grpc": expected one of zipkin, otlp'],
+    [
+      ['--exporter', 'otlp', '--forward', 'http://localhost:9411/api/v2/spans'],
+      'invalid --forward: it re-posts Zipkin v2 batches, so it needs --exporter zipkin',
+    ],
   ])('rejects %j with one line naming the flag', (args, message) => {
     expect(() => parseDemoArgs(args)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message }));
   });
