@@ -177,7 +177,7 @@ export function spawnServer(kind: ServerKind, options: ServerOptions): ChildProc
   const env: Record<string, string | undefined> = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')),
   );
-  Object.assign(env, { PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: options.logLevel });
+  Object.assign(env, { PORT: String(options.port), HOST: '127.0.0.1', ADMIN_PORT: '0', LOG_LEVEL: options.logLevel });
   // Nor the caller's compile cache: start-up is measured with one only when asked (compileCache).
   delete env.NODE_COMPILE_CACHE;
   if (options.compileCache) env.NODE_COMPILE_CACHE = options.compileCache;

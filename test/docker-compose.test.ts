@@ -92,7 +92,20 @@ describe('the services', () => {
 
   test('Jaeger is v2, pinned, with its UI published', () => {
     expect(service('jaeger').image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+$/);
-    expect(service('jaeger').ports).toContain('16686:16686');
+    expect(service('jaeger').ports).toContain('127.0.0.1:16686:16686');
+  });
+
+  test("every published port is bound to the host's 127.0.0.1, none to all interfaces", () => {
+    const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p]));
+    expect(published.length).toBeGreaterThan(0);
+    for (const [name, mapping] of published) expect(mapping, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  test('no admin listener is published or moved off loopback', () => {
+    for (const name of appNames) {
+      expect(envOf(name).ADMIN_HOST, name).toBeUndefined();
+      expect(containerPorts(name), name).not.toContain(infoOf(name).schema.adminPort?.default);
+    }
   });
 
   test.each(appNames)('%s builds the Dockerfile target and tag of its image', (name) => {

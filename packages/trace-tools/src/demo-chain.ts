@@ -112,6 +112,8 @@ function startService(dir: 'frontend' | 'backend', name: string, port: number, e
         ...process.env,
         HOST: '127.0.0.1',
         PORT: String(port),
+        // The admin listener on a free port too: three services share this host's loopback.
+        ADMIN_PORT: '0',
         OTEL_SERVICE_NAME: name,
         OTEL_BSP_SCHEDULE_DELAY: BATCH_DELAY_MS,
         SHUTDOWN_TIMEOUT_MS: String(CHILD_SHUTDOWN_MS),

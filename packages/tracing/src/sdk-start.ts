@@ -67,6 +67,8 @@ export function startNodeSdk(settings: TracingSettings, counters: ExportCounters
     resource: resourceFromAttributes(settings.identity.attributes),
     autoDetectResources: false,
     sampler: createSampler(settings),
+    // Over NodeSDK's own reading of OTEL_*_ATTRIBUTE_VALUE_LENGTH_LIMIT: ours has a default (256).
+    spanLimits: { attributeValueLengthLimit: settings.attributeValueLengthLimit },
     textMapPropagator: createPropagator(settings.propagators),
     spanProcessors: spanProcessors(settings, counters),
     instrumentations: [],

@@ -200,6 +200,23 @@ export const tracingSchema = {
     default: 10_000,
     description: 'Milliseconds an export may take before it is abandoned; also caps `OTEL_EXPORTER_ZIPKIN_TIMEOUT`.',
   },
+  attributeValueLengthLimit: {
+    env: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    type: 'integer',
+    min: 0,
+    max: 1_048_576,
+    default: 256,
+    description:
+      "Longest string attribute value kept on a span; longer ones are cut (spec default: no limit; 256 is Istio's tag limit). A 16 KB `user-agent` or path is not 16 KB in every span.",
+  },
+  spanAttributeValueLengthLimit: {
+    env: 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    type: 'integer',
+    min: 0,
+    max: 1_048_576,
+    default: 256,
+    description: 'The same for span attributes only; when set, it wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.',
+  },
   logLevel: {
     env: 'OTEL_LOG_LEVEL',
     type: 'enum',
@@ -210,7 +227,10 @@ export const tracingSchema = {
   },
 } as const;
 
-export type TracingSettings = Omit<SettingsOf<typeof tracingSchema>, keyof typeof identitySchema> & {
+export type TracingSettings = Omit<
+  SettingsOf<typeof tracingSchema>,
+  keyof typeof identitySchema | 'spanAttributeValueLengthLimit'
+> & {
   readonly identity: ServiceIdentity;
 };
 
@@ -223,10 +243,16 @@ export type TracingSettings = Omit<SettingsOf<typeof tracingSchema>, keyof typeo
 export function loadTracingSettings(env: Environment, mainScript?: string): TracingSettings {
   const { settings, invalid } = readSettings(tracingSchema, env);
   if (invalid.length > 0) throw new InvalidSettingsError(invalid);
-  const { serviceName, serviceVersion, resourceAttributes, ...rest } = settings;
+  const { serviceName, serviceVersion, resourceAttributes, spanAttributeValueLengthLimit, ...rest } = settings;
   const identity = resolveIdentity(
     { serviceName, serviceVersion, resourceAttributes },
     mainPackageIdentity(mainScript),
   );
-  return Object.freeze({ ...rest, identity });
+  // The spec's precedence: the span-specific limit, where set, over the general one.
+  const spanLimitSet = (env[tracingSchema.spanAttributeValueLengthLimit.env] ?? '').trim() !== '';
+  return Object.freeze({
+    ...rest,
+    attributeValueLengthLimit: spanLimitSet ? spanAttributeValueLengthLimit : rest.attributeValueLengthLimit,
+    identity,
+  });
 }
