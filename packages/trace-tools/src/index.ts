@@ -21,6 +21,8 @@ export {
   type ServiceName,
   type ServiceProcess,
   type StartServiceOptions,
+  type Stoppable,
+  startAll,
   startService,
 } from './service-process.ts';
 export { createSpanForwarder, type ForwardState, type SpanForwarder } from './span-forwarder.ts';

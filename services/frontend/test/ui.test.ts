@@ -1,4 +1,10 @@
-import { type ServiceProcess, startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
+import {
+  type ServiceProcess,
+  startAll,
+  startService,
+  startZipkinReceiver,
+  type ZipkinReceiver,
+} from '@meshtrace/trace-tools';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchBrowser } from './browser.ts';
@@ -23,15 +29,16 @@ let browser: Browser;
 beforeAll(async () => {
   zipkin = await startZipkinReceiver();
   const tracing = { OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.url, OTEL_BSP_SCHEDULE_DELAY: '50' };
-  [backend2, browser] = await Promise.all([
+  // startAll: if one start fails (no browser here), the others are stopped, not leaked.
+  [backend2, browser] = await startAll([
     startService('backend', { env: { ...tracing, OTEL_SERVICE_NAME: 'backend-2' } }),
     launchBrowser(),
   ]);
-  [backend, backendOff] = await Promise.all([
+  [backend, backendOff] = await startAll([
     startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url } }),
     startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url, PROPAGATION: 'off' } }),
   ]);
-  [frontend, frontendOff] = await Promise.all([
+  [frontend, frontendOff] = await startAll([
     startService('frontend', {
       env: { ...tracing, TARGET_URL: `${backend.url}/`, LOOP_INTERVAL_MS: '200', JAEGER_UI_URL: JAEGER },
     }),
