@@ -16,6 +16,8 @@ describe('parseDemoArgs', () => {
       'http://localhost:9411/api/v2/spans',
       '--port',
       '9412',
+      '--frontend-port',
+      '8080',
       '--quiet',
       '900',
       '--duration',
@@ -30,6 +32,7 @@ describe('parseDemoArgs', () => {
         propagationOff: true,
         forwardUrl: 'http://localhost:9411/api/v2/spans',
         port: 9412,
+        frontendPort: 8080,
         quietMs: 900,
         durationMs: 20_000,
       },
@@ -44,6 +47,7 @@ describe('parseDemoArgs', () => {
     [['--interval', '5'], 'invalid --interval="5": expected an integer from 10 to 86400000'],
     [['--mode', 'loud'], 'invalid --mode="loud": expected one of generate, headerless, off'],
     [['--forward', 'localhost:9411'], 'invalid --forward="localhost:9411": expected an http:// or https:// URL'],
+    [['--frontend-port', '0'], 'invalid --frontend-port="0": expected an integer from 1 to 65535'],
     [['--duration', 'soon'], 'invalid --duration="soon": expected a duration such as 30s, 5m or 1h'],
   ])('rejects %j with one line naming the flag', (args, message) => {
     expect(() => parseDemoArgs(args)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message }));
