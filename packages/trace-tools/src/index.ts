@@ -31,6 +31,7 @@ export {
   analyzeTrace,
   type Finding,
   type FindingCode,
+  type Note,
   sidecarOwner,
   type TraceAnalysis,
   type Verdict,

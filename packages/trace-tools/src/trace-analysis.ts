@@ -14,6 +14,7 @@ export type FindingCode =
   | 'multiple-roots'
   | 'new-trace'
   | 'not-continued'
+  | 'context-dropped'
   | 'no-sidecar'
   | 'sidecar-skipped';
 
@@ -25,6 +26,12 @@ export interface Finding {
 
 export type Verdict = 'joined' | 'broken';
 
+/** Something worth knowing about a trace that does not break it. */
+export interface Note {
+  readonly code: 'child-outlasts-parent';
+  readonly message: string;
+}
+
 export interface TraceAnalysis {
   readonly traceId: string;
   readonly tree: TraceTree;
@@ -35,6 +42,7 @@ export interface TraceAnalysis {
   readonly durationUs: number;
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
+  readonly notes: readonly Note[];
 }
 
 /**
@@ -103,6 +111,39 @@ function* continuationFindings(nodes: Iterable<{ node: SpanNode }>): Generator<F
   }
 }
 
+function* droppedContextFindings(tree: TraceTree): Generator<Finding> {
+  for (const span of tree.spans) {
+    if (span.kind !== 'SERVER' || span.parentId !== undefined || !span.unreadContext?.length) continue;
+    yield {
+      code: 'context-dropped',
+      message:
+        `${label(span)} started a new trace although its request carried ${span.unreadContext.join(', ')} ` +
+        'headers: they were not valid, so the trace they named ends before it',
+    };
+  }
+}
+
+/**
+ * A SERVER span ends once its reply is sent (packages/tracing's fastify-tracing.ts says why),
+ * and its caller's CLIENT span ends once the reply has arrived, in another process: the callee
+ * can finish last. Not a fault, but it looks like one on a waterfall, so the view says why.
+ */
+function* timingNotes(tree: TraceTree): Generator<Note> {
+  const byId = new Map(tree.spans.map((span) => [span.spanId, span]));
+  for (const span of tree.spans) {
+    const parent = span.parentId === undefined ? undefined : byId.get(span.parentId);
+    if (span.kind !== 'SERVER' || parent?.kind !== 'CLIENT') continue;
+    const later = span.startUs + span.durationUs - (parent.startUs + parent.durationUs);
+    if (later <= 0) continue;
+    yield {
+      code: 'child-outlasts-parent',
+      message:
+        `${label(span)} ends ${(later / 1000).toFixed(1)} ms after its caller's ${label(parent)}: ` +
+        "a server span ends once its reply is sent, the caller's once the reply arrived, and the caller can be first",
+    };
+  }
+}
+
 function* meshFindings(tree: TraceTree): Generator<Finding> {
   if (!tree.spans.some((span) => sidecarOwner(span.service) !== undefined)) {
     yield {
@@ -130,7 +171,8 @@ function* meshFindings(tree: TraceTree): Generator<Finding> {
 /**
  * Checks one trace: every expected service reported, every parent present,
  * one root that starts at the first service, every CLIENT span continued by
- * the callee, and in mesh mode the sidecar spans in place. Pure.
+ * the callee, no context dropped as malformed, and in mesh mode the sidecar
+ * spans in place. Notes what looks odd but is not a fault. Pure.
  */
 export function analyzeTrace(spans: readonly TraceSpan[], options: AnalysisOptions = {}): TraceAnalysis {
   const tree = buildTree(spans);
@@ -142,6 +184,7 @@ export function analyzeTrace(spans: readonly TraceSpan[], options: AnalysisOptio
     ...serviceFindings(services, expect),
     ...rootFindings(tree, expect),
     ...continuationFindings(ordered),
+    ...droppedContextFindings(tree),
     ...(options.mesh ? meshFindings(tree) : []),
   ];
   const start = Math.min(...tree.spans.map((s) => s.startUs));
@@ -154,5 +197,6 @@ export function analyzeTrace(spans: readonly TraceSpan[], options: AnalysisOptio
     durationUs: tree.spans.length === 0 ? 0 : end - start,
     verdict: findings.length === 0 ? 'joined' : 'broken',
     findings,
+    notes: [...timingNotes(tree)],
   };
 }

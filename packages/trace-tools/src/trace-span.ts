@@ -23,6 +23,12 @@ export interface TraceSpan {
   readonly status: SpanStatus;
   /** The called URL on a CLIENT span, when reported. */
   readonly url?: string;
+  /**
+   * A SERVER span that started a new trace: the trace header formats its request carried all the
+   * same (malformed, so they could not be continued). Only a hop's own report says this (the
+   * frontend's explorer reads it); Zipkin and OTLP spans do not carry it.
+   */
+  readonly unreadContext?: readonly string[];
 }
 
 /** 64-bit trace ids compare equal to their 128-bit form. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, sidecarOwner } from '../src/trace-analysis.ts';
+import type { TraceSpan } from '../src/trace-span.ts';
 import { localChain, meshChain, span } from './helpers/fixtures.ts';
 
 const expectChain = { expect: ['frontend', 'backend', 'backend-2'] };
@@ -37,6 +38,42 @@ describe('analyzeTrace', () => {
   it('finds a trace that starts mid-chain', () => {
     const alone = [span('00000000000000c1', undefined, 'backend-2', 'GET /*', 'SERVER', 0, 2)];
     expect(codes(alone)).toEqual(['missing-service', 'missing-service', 'new-trace']);
+  });
+
+  it('finds context that arrived but could not be read: a new trace where the caller sent one', () => {
+    const [server, ...rest] = localChain.slice(2);
+    const { parentId: _, ...root } = server as TraceSpan;
+    const malformed = [{ ...root, unreadContext: ['b3multi', 'traceparent'] }, ...rest];
+    expect(analyzeTrace(malformed, { expect: ['backend', 'backend-2'] }).findings).toEqual([
+      {
+        code: 'context-dropped',
+        message:
+          'backend "GET /*" (SERVER) started a new trace although its request carried b3multi, traceparent ' +
+          'headers: they were not valid, so the trace they named ends before it',
+      },
+    ]);
+  });
+
+  it("notes a SERVER span that ends after its caller's CLIENT span, without calling the trace broken", () => {
+    // backend-2 replied at 10 ms and its span ended at 11 ms, once the reply was sent; backend read it at 10.5 ms.
+    const late = localChain.map((s) =>
+      s.spanId === '00000000000000c1'
+        ? { ...s, durationUs: 5_000 }
+        : s.spanId === '00000000000000b2'
+          ? { ...s, durationUs: 6_500 }
+          : s,
+    );
+    const analysis = analyzeTrace(late, expectChain);
+    expect(analysis.verdict).toBe('joined');
+    expect(analysis.notes).toEqual([
+      {
+        code: 'child-outlasts-parent',
+        message:
+          'backend-2 "GET /*" (SERVER) ends 0.5 ms after its caller\'s backend "GET" (CLIENT): a server span ends ' +
+          "once its reply is sent, the caller's once the reply arrived, and the caller can be first",
+      },
+    ]);
+    expect(analyzeTrace(localChain, expectChain).notes).toEqual([]);
   });
 
   it('finds two roots in one trace', () => {

@@ -1,9 +1,13 @@
 import {
+  analyzeTrace,
+  fromZipkin,
   type ServiceProcess,
   startAll,
   startService,
   startZipkinReceiver,
+  summaryLine,
   type ZipkinReceiver,
+  type ZipkinSpan,
 } from '@meshtrace/trace-tools';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +73,8 @@ async function openPage(url: string): Promise<{ page: Page; problems: string[] }
 
 interface Sent {
   readonly headers: Record<string, string>;
+  /** The headers box as it was sent. */
+  readonly text: string;
 }
 
 /** Picks a preset, sends it, and waits for the hops; returns the headers the page showed it would send. */
@@ -87,7 +93,7 @@ async function sendPreset(page: Page, label: string, fault: { delay?: string; st
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   if (previous > 0) await page.locator('.chain').first().waitFor({ state: 'detached' });
   await page.locator('.chain').waitFor();
-  return { headers };
+  return { headers, text };
 }
 
 /** What the page shows on one hop's arrow and box, read in one go from the rendered DOM. */
@@ -144,6 +150,7 @@ describe('send one request', () => {
       parent: 'x-b3-spanid',
       sampled: 'true',
       debug: 'false',
+      verdict: 'orphan',
     },
     {
       label: 'B3 multi-header, not sampled',
@@ -151,6 +158,7 @@ describe('send one request', () => {
       parent: 'x-b3-spanid',
       sampled: 'false',
       debug: 'false',
+      verdict: 'unsampled',
     },
     {
       label: 'B3 multi-header, deferred',
@@ -158,15 +166,24 @@ describe('send one request', () => {
       parent: 'x-b3-spanid',
       sampled: 'true',
       debug: 'false',
+      verdict: 'orphan',
     },
-    { label: 'B3 multi-header, debug', trace: 'x-b3-traceid', parent: 'x-b3-spanid', sampled: 'true', debug: 'true' },
-    { label: 'Single b3 header', trace: 'b3', parent: 'b3', sampled: 'true', debug: 'false' },
+    {
+      label: 'B3 multi-header, debug',
+      trace: 'x-b3-traceid',
+      parent: 'x-b3-spanid',
+      sampled: 'true',
+      debug: 'true',
+      verdict: 'orphan',
+    },
+    { label: 'Single b3 header', trace: 'b3', parent: 'b3', sampled: 'true', debug: 'false', verdict: 'orphan' },
     {
       label: 'W3C traceparent + tracestate',
       trace: 'traceparent',
       parent: 'traceparent',
       sampled: 'true',
       debug: 'false',
+      verdict: 'orphan',
     },
     {
       label: 'B3 and traceparent naming different traces',
@@ -174,16 +191,35 @@ describe('send one request', () => {
       parent: 'x-b3-spanid',
       sampled: 'true',
       debug: 'false',
+      verdict: 'orphan',
     },
     // B3: "It is also valid to send sampling state independently, such as a deny decision": new ids, not sampled.
-    { label: 'A deny without ids', trace: undefined, parent: undefined, sampled: 'false', debug: 'false' },
-    { label: 'Malformed ids', trace: undefined, parent: undefined, sampled: 'true', debug: 'false' },
-    { label: 'Nothing', trace: undefined, parent: undefined, sampled: 'true', debug: 'false' },
+    {
+      label: 'A deny without ids',
+      trace: undefined,
+      parent: undefined,
+      sampled: 'false',
+      debug: 'false',
+      verdict: 'unsampled',
+    },
+    {
+      label: 'Malformed ids',
+      trace: undefined,
+      parent: undefined,
+      sampled: 'true',
+      debug: 'false',
+      verdict: 'dropped',
+    },
+    { label: 'Nothing', trace: undefined, parent: undefined, sampled: 'true', debug: 'false', verdict: 'joined' },
   ])('$label: three hops, each continuing the one before', async (row) => {
     const { page, problems } = await openPage(frontend.url);
-    const { headers } = await sendPreset(page, row.label);
+    const { headers, text } = await sendPreset(page, row.label);
 
     expect(await hopServices(page)).toEqual(['frontend', 'backend', 'backend-2']);
+    // "you sent" and the headers box both keep what was sent.
+    expect(await page.getByLabel(/Headers to send/).inputValue()).toBe(text);
+    if (text) expect(await shown(page.locator('pre.sent'))).toBe(text);
+    else expect(await shown(page.locator('li.origin'))).toContain('no headers');
     await expect.poll(() => shown(page.locator('.hop-count'))).toBe('3 hops');
     const first = await arrow(page, 'frontend');
     const second = await arrow(page, 'backend');
@@ -207,6 +243,13 @@ describe('send one request', () => {
     }
     expect(first.sampled).toBe(row.sampled);
     expect(first.debug).toBe(row.debug);
+    // Marked against what you sent: a new trace, and a sampling decision made here, not the ids kept.
+    expect(await first.changed('trace_id')).toBe(traceId === undefined);
+    expect(await first.changed('span_id')).toBe(true);
+    if (traceId) expect(await first.changed('parent_span_id')).toBe(false);
+    // Decided here: ids without a decision (deferred), or nothing at all.
+    expect(await first.changed('sampled')).toBe(['B3 multi-header, deferred', 'Nothing'].includes(row.label));
+    expect(await first.changed('x_request_id')).toBe(false);
 
     // Every later hop: the same trace, as a child of the caller's CLIENT span; the ids that changed are marked.
     for (const [caller, callee] of [
@@ -234,7 +277,29 @@ describe('send one request', () => {
       expect(third.tracestate).toBe(headers.tracestate);
       expect(await third.changed('tracestate')).toBe(false);
     }
-    await expect.poll(() => shown(page.locator('.verdict').first())).toMatch(/^✔ One trace .* across 3 services/);
+    // The verdict: the shared analysis of the spans the hops recorded, as the terminal view gives it.
+    const summary = await shown(page.locator('.verdict .summary').first());
+    const findings = await page
+      .locator('.verdict .finding')
+      .evaluateAll((items) => items.map((item) => `${item.getAttribute('data-code')}: ${item.textContent}`));
+    if (row.verdict === 'joined') {
+      expect(summary).toMatch(/^✔ joined · services frontend, backend, backend-2 · 5 spans · [\d.]+ m?s$/);
+      expect(findings).toEqual([]);
+    } else if (row.verdict === 'orphan') {
+      // The tutorial's flaw: the page invents the parent span, and no one reports it.
+      expect(summary).toMatch(/^✘ broken · services frontend, backend, backend-2 · 5 spans · [\d.]+ m?s · 1 orphan$/);
+      expect(findings).toEqual([
+        `orphan: frontend "GET /ui/api/send" (SERVER) names parent ${first.parent} that no one reported`,
+      ]);
+    } else if (row.verdict === 'dropped') {
+      expect(summary).toMatch(/^✘ broken · services frontend, backend, backend-2 · 5 spans/);
+      expect(findings).toEqual([
+        'context-dropped: frontend "GET /ui/api/send" (SERVER) started a new trace although its request carried ' +
+          'b3multi, traceparent headers: they were not valid, so the trace they named ends before it',
+      ]);
+    } else {
+      expect(summary).toMatch(/^○ not sampled · trace [0-9a-f]{4}… · no hop recorded a span/);
+    }
     // Each trace id links to Jaeger's view of it.
     expect(third.link).toBe(`${JAEGER}/trace/${first.traceId}`);
     expect(problems).toEqual([]);
@@ -264,7 +329,18 @@ describe('send one request', () => {
     expect(third.story).toMatch(
       /^Broken: backend-2 started a new trace [0-9a-f]{4}…: no context arrived \(backend called it without trace headers, PROPAGATION=off\)/,
     );
-    expect(await shown(page.locator('.verdict.broken').first())).toMatch(/^✖ Broken chain/);
+    // Two traces where there should be one, each broken, with the terminal view's reasons.
+    const summaries = await page.locator('.verdict.broken .summary').allInnerTexts();
+    expect(summaries).toEqual([
+      expect.stringMatching(/^✘ broken · services frontend, backend · 4 spans/),
+      expect.stringMatching(/^✘ broken · services backend-2 · 1 span/),
+    ]);
+    const reasons = await page.locator('.verdict.broken .finding').allInnerTexts();
+    expect(reasons).toContain('no span from backend-2');
+    expect(reasons).toContainEqual(expect.stringMatching(/^nothing continues backend "GET" \(CLIENT\) to http:/));
+    expect(reasons).toContainEqual(
+      expect.stringMatching(/^the trace starts at backend-2 "GET \/" \(SERVER\), not at frontend/),
+    );
     // No JAEGER_UI_URL on this frontend: ids are shown, not linked.
     expect(third.link).toBeNull();
     expect(problems).toEqual([]);
@@ -345,10 +421,35 @@ describe('the page itself', () => {
     await page.close();
   });
 
+  it.each([
+    ['B3 multi-header, sampled', 'broken'],
+    ['Nothing', 'joined'],
+  ])(
+    '%s: the page gives the verdict and reasons the terminal view gives the spans Zipkin received',
+    async (label, verdict) => {
+      const { page } = await openPage(frontend.url);
+      await sendPreset(page, label);
+      const traceId = (await arrow(page, 'frontend')).traceId;
+      const ofTrace = (all: readonly ZipkinSpan[]) => all.filter((span) => span.traceId === traceId);
+      const received = ofTrace(await zipkin.waitFor((all) => ofTrace(all).length >= 5));
+      // What `./pnpmw demo` does with a completed trace.
+      const terminal = analyzeTrace(received.map(fromZipkin), { expect: ['frontend', 'backend', 'backend-2'] });
+      expect(terminal.verdict).toBe(verdict);
+      expect(await page.locator('.verdict .finding').allInnerTexts()).toEqual(terminal.findings.map((f) => f.message));
+      const summary = await shown(page.locator('.verdict .summary'));
+      // The same words but the total time: the page's times are what each caller measured.
+      const untimed = (line: string) => line.replace(/ · [\d.]+ m?s(?= ·|$)/, '');
+      expect(untimed(summary)).toBe(untimed(summaryLine(terminal)));
+      await page.close();
+    },
+  );
+
   it('lists the loop live: mode, counts and the last ticks, joined; pause, resume and rate through /loop', async () => {
     const { page, problems } = await openPage(frontend.url);
     await expect.poll(() => page.locator('.ticks tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(1);
     expect(await shown(page.locator('[data-fact="mode"]'))).toBe('generate');
+    // The rate box shows the loop's rate (LOOP_INTERVAL_MS=200: 5 ticks a second), not a default.
+    await expect.poll(() => page.getByLabel('ticks per second').inputValue()).toBe('5');
     const firstRow = page.locator('.ticks tbody tr').first();
     expect(await shown(firstRow.locator('td').nth(4))).toBe('joined');
     const tickTrace = await shown(firstRow.locator('td a'));
