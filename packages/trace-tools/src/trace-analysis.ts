@@ -124,24 +124,27 @@ function* droppedContextFindings(tree: TraceTree): Generator<Finding> {
 }
 
 /**
- * A SERVER span ends once its reply is sent (packages/tracing's fastify-tracing.ts says why),
- * and its caller's CLIENT span ends once the reply has arrived, in another process: the callee
- * can finish last. Not a fault, but it looks like one on a waterfall, so the view says why.
+ * A SERVER span ends once its reply has gone out (packages/tracing's fastify-tracing.ts says
+ * why), later still if its process was busy then (exporting spans, say); its caller's CLIENT span
+ * ends once the reply has arrived, in another process. So a callee can end last. Not a fault, but
+ * it looks like one on a waterfall: one note per trace says why.
  */
 function* timingNotes(tree: TraceTree): Generator<Note> {
   const byId = new Map(tree.spans.map((span) => [span.spanId, span]));
+  const late: string[] = [];
   for (const span of tree.spans) {
     const parent = span.parentId === undefined ? undefined : byId.get(span.parentId);
     if (span.kind !== 'SERVER' || parent?.kind !== 'CLIENT') continue;
-    const later = span.startUs + span.durationUs - (parent.startUs + parent.durationUs);
-    if (later <= 0) continue;
-    yield {
-      code: 'child-outlasts-parent',
-      message:
-        `${label(span)} ends ${(later / 1000).toFixed(1)} ms after its caller's ${label(parent)}: ` +
-        "a server span ends once its reply is sent, the caller's once the reply arrived, and the caller can be first",
-    };
+    const after = span.startUs + span.durationUs - (parent.startUs + parent.durationUs);
+    if (after > 0) late.push(`${span.service} ${late.length === 0 ? 'ends ' : ''}${(after / 1000).toFixed(1)} ms`);
   }
+  if (late.length === 0) return;
+  yield {
+    code: 'child-outlasts-parent',
+    message:
+      `${late.join(' and ')} after the CLIENT span that called ${late.length === 1 ? 'it' : 'each'}: ` +
+      "a server span ends once its reply has gone out, its caller's once the reply has arrived",
+  };
 }
 
 function* meshFindings(tree: TraceTree): Generator<Finding> {

@@ -39,7 +39,7 @@ describe('renderTrace', () => {
     expect(text).toContain(
       '  ✔ joined · services frontend, backend, backend-2 · 5 spans · 20.0 ms\n    note: backend-2',
     );
-    expect(text).toContain('ends 1.0 ms after its caller');
+    expect(text).toContain('note: backend-2 ends 1.0 ms after the CLIENT span that called it');
   });
 
   it('colours only through the palette: the text is the same without the styles', () => {
