@@ -160,14 +160,15 @@ const stopsCleanlyWithJoinedTraces: Check = async (command) => {
   const run = shell(command.command);
   await run.waitFor(/✔ joined · services frontend, backend, backend-2 · 5 spans/);
   if (command.shownOutput) {
-    // The banner as shown (up to the first blank line), with this run's ports.
+    // The banner as shown (up to the first blank line), with this run's ports, and nothing before
+    // it: no line of pnpm's or npm's.
     const banner = command.shownOutput.split('\n\n')[0] ?? '';
     const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const pattern = banner
       .split(/127\.0\.0\.1:\d+/)
       .map(literal)
       .join('127\\.0\\.0\\.1:\\d+');
-    expect(run.output()).toMatch(new RegExp(pattern));
+    expect(run.output()).toMatch(new RegExp(`^${pattern}`));
   }
   expect(await run.stop('SIGINT')).toBe(0);
   expect(run.output()).toMatch(/stopped: frontend exit 0, backend exit 0, backend-2 exit 0/);
