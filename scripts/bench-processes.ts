@@ -16,7 +16,11 @@ export const BACKEND_DIR = `${ROOT}services/backend/`;
 export type ServerKind =
   | 'bare' // scripts/bare-fastify.js: a Fastify hello-world, the yardstick
   | 'backend-off' // the backend with OTEL_SDK_DISABLED=true
-  | 'backend-on'; // the backend sampling 100%, exporting to a Zipkin endpoint
+  | 'backend-on' // the backend sampling 100%, exporting to a Zipkin endpoint
+  | 'backend-otlp'; // the same, exporting OTLP/HTTP protobuf (OTEL_TRACES_EXPORTER=otlp)
+
+/** The kinds that export spans, and so need a sink. */
+export const exportsSpans = (kind: ServerKind) => kind === 'backend-on' || kind === 'backend-otlp';
 
 // --- never leave a child behind --------------------------------------------------
 
@@ -151,6 +155,8 @@ export interface ServerOptions {
   readonly logLevel: string;
   /** OTEL_EXPORTER_ZIPKIN_ENDPOINT, for backend-on. */
   readonly zipkinUrl?: string | undefined;
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, for backend-otlp. */
+  readonly otlpUrl?: string | undefined;
   /** Run the backend's src/ with --conditions=source instead of dist/. */
   readonly source?: boolean | undefined;
   /** Pin the server to this CPU with taskset. */
@@ -171,7 +177,7 @@ export function spawnServer(kind: ServerKind, options: ServerOptions): ChildProc
   const env: Record<string, string | undefined> = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')),
   );
-  Object.assign(env, { PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: options.logLevel });
+  Object.assign(env, { PORT: String(options.port), HOST: '127.0.0.1', ADMIN_PORT: '0', LOG_LEVEL: options.logLevel });
   // Nor the caller's compile cache: start-up is measured with one only when asked (compileCache).
   delete env.NODE_COMPILE_CACHE;
   if (options.compileCache) env.NODE_COMPILE_CACHE = options.compileCache;
@@ -183,6 +189,8 @@ export function spawnServer(kind: ServerKind, options: ServerOptions): ChildProc
     if (!options.source && !existsSync(`${BACKEND_DIR}dist/server.js`))
       throw new Error('services/backend/dist is missing: run `pnpm run build` first (or pass --source)');
     if (kind === 'backend-off') env.OTEL_SDK_DISABLED = 'true';
+    else if (kind === 'backend-otlp')
+      Object.assign(env, { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: options.otlpUrl });
     else if (options.zipkinUrl) env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = options.zipkinUrl;
     const entry = options.source ? ['--conditions=source', 'src/server.ts'] : ['dist/server.js'];
     args.push('--import', '@meshtrace/tracing/register', ...entry);
@@ -198,6 +206,8 @@ export function spawnServer(kind: ServerKind, options: ServerOptions): ChildProc
 
 export interface ZipkinSink {
   readonly url: string;
+  /** Its OTLP/HTTP traces URL. */
+  readonly otlpUrl: string;
   /** Spans received so far. */
   count(): Promise<number>;
   close(): Promise<void>;
@@ -213,9 +223,10 @@ export async function startSink(cpu?: number): Promise<ZipkinSink> {
           stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
         });
   track(child);
-  const [{ url }] = (await once(child, 'message')) as [{ url: string }];
+  const [{ url, otlpUrl }] = (await once(child, 'message')) as [{ url: string; otlpUrl: string }];
   return {
     url,
+    otlpUrl,
     async count() {
       child.send('count');
       const [{ count }] = (await once(child, 'message')) as [{ count: number }];

@@ -23,7 +23,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './bench-load.ts';
-import { canPin, freePort, pinSelf, ROOT, spawnServer, startSink, stop, waitForPort } from './bench-processes.ts';
+import {
+  canPin,
+  exportsSpans,
+  freePort,
+  pinSelf,
+  ROOT,
+  spawnServer,
+  startSink,
+  stop,
+  waitForPort,
+} from './bench-processes.ts';
 import { SERVERS, VARIANTS } from './bench-variants.ts';
 import { monotonicMicros, writeProfileRun } from './profile-run.ts';
 
@@ -49,12 +59,13 @@ const pinned = canPin([0, 1]) && pinSelf(1);
 const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'meshtrace-profile-'));
 mkdirSync(dir, { recursive: true });
 const profile = join(dir, `${variant.name}.cpuprofile`);
-const sink = kind === 'backend-on' ? await startSink(pinned ? 1 : undefined) : undefined;
+const sink = exportsSpans(kind) ? await startSink(pinned ? 1 : undefined) : undefined;
 const port = await freePort();
 const child = spawnServer(kind, {
   port,
   logLevel: 'info',
   zipkinUrl: sink?.url,
+  otlpUrl: sink?.otlpUrl,
   cpu: pinned ? 0 : undefined,
   nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${variant.name}.cpuprofile`],
 });

@@ -6,12 +6,13 @@
 import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../packages/tracing/src/constants.ts';
 import type { ServerKind } from './bench-processes.ts';
 
-export type ServerId = 'bare' | 'off' | 'on' | 'on-unsampled';
+export type ServerId = 'bare' | 'off' | 'on' | 'on-otlp' | 'on-unsampled';
 
 export const SERVERS: Readonly<Record<ServerId, ServerKind>> = {
   bare: 'bare',
   off: 'backend-off',
   on: 'backend-on',
+  'on-otlp': 'backend-otlp',
   // Its own process and sink: no sampled span of another variant is exported during its runs.
   'on-unsampled': 'backend-on',
 };
@@ -37,6 +38,13 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'bare', label: 'bare Fastify hello-world', server: 'bare', path: '/', expect: 'no traceresponse' },
   { name: 'off', label: 'backend, tracing off', server: 'off', path: '/', expect: 'no traceresponse' },
   { name: 'on', label: 'backend, tracing on (100%, exporting)', server: 'on', path: '/', expect: 'sampled' },
+  {
+    name: 'on-otlp',
+    label: 'backend, tracing on (100%, exporting OTLP)',
+    server: 'on-otlp',
+    path: '/',
+    expect: 'sampled',
+  },
   {
     name: 'off-unsampled',
     label: 'backend, tracing off, b3 sampled=0 in',

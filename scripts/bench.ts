@@ -11,6 +11,7 @@
  *   bare                 a Fastify hello-world (scripts/bare-fastify.js)
  *   off                  the backend, OTEL_SDK_DISABLED=true
  *   on                   the backend, 100% sampled (no headers: every request a new root), exporting to Zipkin
+ *   on-otlp              the same, exporting OTLP/HTTP protobuf (OTEL_TRACES_EXPORTER=otlp)
  *   off, b3 unsampled    off, receiving a sidecar's B3 headers with `x-b3-sampled: 0`
  *   on, b3 unsampled     tracing on, receiving the same headers: nothing is recorded
  *   off JSON / on JSON   `GET /?format=json` on off and on
@@ -28,6 +29,7 @@ import { countInstructions, type PerfCounter, probePerf } from './bench-perf.ts'
 import {
   canPin,
   cpuSeconds,
+  exportsSpans,
   freePort,
   pinSelf,
   spawnServer,
@@ -121,12 +123,13 @@ interface RunningServer {
 
 async function startServer(id: ServerId): Promise<RunningServer> {
   const kind = SERVERS[id];
-  const sink = kind === 'backend-on' ? await startSink(LOAD_CPU) : undefined;
+  const sink = exportsSpans(kind) ? await startSink(LOAD_CPU) : undefined;
   const port = await freePort();
   const child = spawnServer(kind, {
     port,
     logLevel: settings.logLevel,
     zipkinUrl: sink?.url,
+    otlpUrl: sink?.otlpUrl,
     source: settings.source,
     cpu: SERVER_CPU,
   });
@@ -219,7 +222,7 @@ log(
     `${settings.connections} connections, ${settings.warmup} s warm-up per variant, LOG_LEVEL=${settings.logLevel}, ` +
     `backend from ${settings.source ? 'src' : 'dist'}; about ${Math.ceil(estimate / 60)} min\n` +
     (pinned
-      ? 'pinned: servers on CPU 0, load generator and Zipkin sinks on CPU 1\n'
+      ? 'pinned: servers on CPU 0, load generator and span sinks on CPU 1\n'
       : `not pinned (${flags.pin ? 'taskset unavailable or fewer than 2 CPUs' : '--no-pin'})\n`) +
     `instruction counts: ${perf.available ? 'perf stat' : `not available: ${perf.reason}`}`,
 );
@@ -335,6 +338,7 @@ function compare({ a, b }: Comparison) {
 const COMPARISONS = {
   offBare: { label: 'tracing off / bare', a: 'off', b: 'bare' },
   onOff: { label: 'tracing on / off', a: 'on', b: 'off' },
+  otlpZipkin: { label: 'tracing on, OTLP / Zipkin export', a: 'on-otlp', b: 'on' },
   unsampled: { label: 'on, b3 unsampled / off, same headers', a: 'on-unsampled', b: 'off-unsampled' },
   jsonOff: { label: 'JSON echo off / text off', a: 'off-json', b: 'off' },
   jsonOnBare: { label: 'JSON echo on / bare', a: 'on-json', b: 'bare' },

@@ -24,7 +24,10 @@ type Frame = CpuProfile['nodes'][number]['callFrame'];
  * label lookup. A sample belongs to the first of these found anywhere on its stack.
  */
 const OWNING_PARTS: readonly (readonly [string, (frame: Frame) => boolean])[] = [
-  ['export: batch, Zipkin JSON, POST', ({ url }) => /exporter-zipkin|resilient-exporter|BatchSpanProcessor/.test(url)],
+  [
+    'export: batch, Zipkin JSON or OTLP, POST',
+    ({ url }) => /exporter-zipkin|otlp-transformer|otlp-exporter-base|resilient-exporter|BatchSpanProcessor/.test(url),
+  ],
   [
     'log lines: pino, trace fields',
     (frame) => /\/pino\/|sonic-boom/.test(frame.url) || frame.functionName === 'traceLogFields',

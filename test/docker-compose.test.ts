@@ -34,9 +34,15 @@ function service(name: string): ComposeService {
   return found;
 }
 
-function envOf(name: string): Record<string, string> {
+/**
+ * A service's environment as Compose would pass it, given the variables of the shell that runs
+ * `docker compose`: `${NAME:-default}` takes NAME when set and non-empty, else the default.
+ */
+function envOf(name: string, shell: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const interpolate = (value: string) =>
+    value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, variable: string, fallback: string) => shell[variable] || fallback);
   return Object.fromEntries(
-    Object.entries(service(name).environment ?? {}).map(([key, value]) => [key, String(value)]),
+    Object.entries(service(name).environment ?? {}).map(([key, value]) => [key, interpolate(String(value))]),
   );
 }
 
@@ -86,7 +92,20 @@ describe('the services', () => {
 
   test('Jaeger is v2, pinned, with its UI published', () => {
     expect(service('jaeger').image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+$/);
-    expect(service('jaeger').ports).toContain('16686:16686');
+    expect(service('jaeger').ports).toContain('127.0.0.1:16686:16686');
+  });
+
+  test("every published port is bound to the host's 127.0.0.1, none to all interfaces", () => {
+    const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p]));
+    expect(published.length).toBeGreaterThan(0);
+    for (const [name, mapping] of published) expect(mapping, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  test('no admin listener is published or moved off loopback', () => {
+    for (const name of appNames) {
+      expect(envOf(name).ADMIN_HOST, name).toBeUndefined();
+      expect(containerPorts(name), name).not.toContain(infoOf(name).schema.adminPort?.default);
+    }
   });
 
   test.each(appNames)('%s builds the Dockerfile target and tag of its image', (name) => {
@@ -107,10 +126,19 @@ describe('the services', () => {
   });
 
   test.each(appNames)("%s sends spans to Jaeger's Zipkin receiver", (name) => {
+    expect(envOf(name).OTEL_TRACES_EXPORTER).toBe('zipkin');
     const endpoint = new URL(envOf(name).OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? '');
     expect(endpoint.hostname).toBe('jaeger');
     expect(endpoint.port).toBe('9411');
     expect(endpoint.pathname).toBe('/api/v2/spans');
+  });
+
+  test.each(appNames)("%s sends OTLP/HTTP to Jaeger's 4318 with OTEL_TRACES_EXPORTER=otlp in the shell", (name) => {
+    const env = envOf(name, { OTEL_TRACES_EXPORTER: 'otlp' });
+    expect(envProblems(infoOf(name), env)).toEqual([]);
+    expect(env.OTEL_TRACES_EXPORTER).toBe('otlp');
+    const endpoint = new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '');
+    expect([endpoint.hostname, endpoint.port]).toEqual(['jaeger', '4318']);
   });
 
   test('each app is labelled for Prometheus to scrape /metrics on the port it listens on', () => {

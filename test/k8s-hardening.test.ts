@@ -4,38 +4,18 @@
  * spec meets that profile, and the authorization policies let only frontend
  * call backend and only backend call backend-2, with everything else denied.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
 import { AuthorizationPolicy, PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { describe, expect, it } from 'vitest';
 import { validateObject } from './helpers/k8s-models.ts';
-import { type K8sObject, kustomize } from './helpers/kustomize.ts';
-import { repoPath } from './helpers/repo.ts';
+import { type K8sObject, kustomize, kustomizeCombination } from './helpers/kustomize.ts';
 
 const APP_NAMESPACE = 'meshtrace';
 
-/** `kubectl kustomize` of a throwaway kustomization: the base plus the authz component, as a user would combine them. */
-function renderBaseWithAuthz(): K8sObject[] {
-  const dir = mkdtempSync(join(tmpdir(), 'meshtrace-authz-'));
-  try {
-    // Relative paths: kustomize refuses absolute ones.
-    const base = relative(dir, repoPath('k8s/base'));
-    const authz = relative(dir, repoPath('k8s/components/authz'));
-    writeFileSync(
-      join(dir, 'kustomization.yaml'),
-      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [${base}]\ncomponents: [${authz}]\n`,
-    );
-    return kustomize(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const rendered = renderBaseWithAuthz();
+/** The base plus the authz component, as a user would combine them. */
+const rendered = kustomizeCombination({ resources: ['k8s/base'], components: ['k8s/components/authz'] });
 const ofKind = (kind: string) => rendered.filter((object) => object.kind === kind);
 const deployments = ofKind('Deployment') as unknown as (IDeployment & K8sObject)[];
 

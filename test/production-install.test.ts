@@ -125,6 +125,7 @@ describe('the deployed services, started as the image starts them', () => {
       OTEL_BSP_SCHEDULE_DELAY: '100',
       HOST: '127.0.0.1',
       PORT: '0',
+      ADMIN_PORT: '0',
     };
     const backendInfo = serviceNamed('backend');
     backend = await startService(imageCommand(backendInfo.startScript), {
@@ -203,6 +204,7 @@ describe("the images' compile cache, filled as the build fills it", () => {
       env: {
         HOST: '127.0.0.1',
         PORT: '0',
+        ADMIN_PORT: '0',
         TARGET_URL: 'http://127.0.0.1:9/',
         LOOP_MODE: 'off',
         NODE_COMPILE_CACHE: cache,

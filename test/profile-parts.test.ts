@@ -50,7 +50,7 @@ describe('profile parts', () => {
   });
 
   it('charges work to a part that starts it, wherever the time ends up', () => {
-    expect(totals.byPart.get('export: batch, Zipkin JSON, POST')).toBe(10);
+    expect(totals.byPart.get('export: batch, Zipkin JSON or OTLP, POST')).toBe(10);
     // The mixin and the API lookup it makes are the cost of writing a log line with trace fields.
     expect(totals.byPart.get('log lines: pino, trace fields')).toBe(10);
   });

@@ -10,9 +10,9 @@ import { REPO_ROOT, readRepoFile } from './helpers/repo.ts';
  * repository root through `./pnpmw` as a fresh clone would, or its block is marked
  * `<!-- not run by tests: reason -->` (Docker, a cluster). Two things differ from a user's
  * terminal, both on purpose: services started by a command listen on 127.0.0.1 and a free port
- * (HOST and PORT in the environment, as the brief asks of every test server), and a command
- * that calls `localhost:8080` (frontend) or `localhost:5678` (backend) calls the services this
- * file started instead. Long-running commands are stopped, as Ctrl-C would, once they have
+ * (HOST, PORT and ADMIN_PORT in the environment, as the brief asks of every test server), and a
+ * command that calls `localhost:8080` (frontend), `localhost:9901` (its admin listener) or
+ * `localhost:5678` (backend) calls the services this file started instead. Long-running commands are stopped, as Ctrl-C would, once they have
  * shown their first expected output.
  */
 
@@ -102,7 +102,7 @@ function shell(command: string, options: { cwd?: string; env?: Record<string, st
 }
 
 const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
-const LOOPBACK = { HOST: '127.0.0.1', PORT: '0' };
+const LOOPBACK = { HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0' };
 
 /**
  * Starts a service command, checks it answers, then stops it. Its exit code is not judged
@@ -139,11 +139,15 @@ afterAll(async () => {
   await backend?.stop();
 });
 
-/** `localhost:8080` and `localhost:5678` in a command become the services started above. */
+/**
+ * `localhost:8080` and `localhost:5678` in a command become the services started above, and
+ * `localhost:9901` (the admin port, which only the frontend's README calls) the frontend's admin listener.
+ */
 function withTestPorts(command: string): string {
   return command
     .replaceAll('localhost:8080', frontend.url.replace('http://', ''))
-    .replaceAll('localhost:5678', backend.url.replace('http://', ''));
+    .replaceAll('localhost:5678', backend.url.replace('http://', ''))
+    .replaceAll('localhost:9901', (frontend.adminUrl ?? '').replace('http://', ''));
 }
 
 async function curlJson(command: ReadmeCommand): Promise<Record<string, unknown>> {
@@ -211,7 +215,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
   'services/frontend/README.md: curl -s localhost:8080/loop': async (c) => {
     expect(await curlJson(c)).toMatchObject({ mode: 'generate', state: 'running' });
   },
-  "services/frontend/README.md: curl -s localhost:8080/loop -H 'content-type: application/json' -d '{\"rate\": 20}'":
+  "services/frontend/README.md: curl -s localhost:9901/loop -H 'content-type: application/json' -d '{\"rate\": 20}'":
     async (c) => {
       expect(await curlJson(c)).toMatchObject({ rate: 20 });
     },

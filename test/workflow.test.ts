@@ -66,6 +66,14 @@ describe('the workflow schema', () => {
 });
 
 describe('what it runs', () => {
+  test('every action is pinned by a full commit SHA, with the release tag it is in a comment', () => {
+    const uses = readRepoFile(WORKFLOW)
+      .split('\n')
+      .filter((line) => /^\s*(?:- )?uses:/.test(line));
+    expect(uses.length).toBeGreaterThanOrEqual(6);
+    for (const line of uses) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
   test('every push and pull request runs the checks and the Compose smoke test', () => {
     expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push']);
     expect(workflow.jobs.check?.steps.map((s) => s.run)).toContain('.ci/run');

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { REPO_ROOT } from './repo.ts';
+import { REPO_ROOT, repoPath } from './repo.ts';
 
 /** A rendered Kubernetes object, as loosely typed as YAML gives it. */
 export interface K8sObject {
@@ -63,4 +64,28 @@ export function kustomize(dir: string): K8sObject[] {
     throw new Error(`${basename(command)} ${args(dir).join(' ')} failed:\n${stderr ?? String(error)}`);
   }
   return parseObjects(output);
+}
+
+/**
+ * `kubectl kustomize` of a throwaway kustomization that combines repository folders as a user
+ * would (`resources`, `components`, and any more YAML in `extra`, such as a patch).
+ */
+export function kustomizeCombination(parts: {
+  readonly resources: readonly string[];
+  readonly components?: readonly string[];
+  readonly extra?: string;
+}): K8sObject[] {
+  const dir = mkdtempSync(join(tmpdir(), 'meshtrace-kustomize-'));
+  try {
+    // Relative paths: kustomize refuses absolute ones.
+    const paths = (list: readonly string[] = []) => `[${list.map((p) => relative(dir, repoPath(p))).join(', ')}]`;
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n' +
+        `resources: ${paths(parts.resources)}\ncomponents: ${paths(parts.components)}\n${parts.extra ?? ''}`,
+    );
+    return kustomize(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -11,10 +11,15 @@ export interface AppHeadersOptions {
 /**
  * `X-App-Name` and `X-App-Version` on every answer, probes and errors included, as
  * http-echo's successors do: a curl through the mesh shows which instance answered.
+ * And `X-Content-Type-Options: nosniff`: the echo reflects what callers send, so a
+ * browser must never read an answer as anything but the type it is labelled with.
  */
 async function appHeadersPlugin(app: FastifyInstance, options: AppHeadersOptions): Promise<void> {
   app.addHook('onRequest', async function appHeaders(_request, reply) {
-    reply.header('x-app-name', options.name).header('x-app-version', options.version);
+    reply
+      .header('x-app-name', options.name)
+      .header('x-app-version', options.version)
+      .header('x-content-type-options', 'nosniff');
   });
 }
 

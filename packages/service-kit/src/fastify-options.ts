@@ -3,12 +3,13 @@ import type { FastifyBaseLogger, FastifyHttpOptions } from 'fastify';
 import { AccessLogController } from './access-log.ts';
 import type { Logger } from './logger.ts';
 
-/** The request limits from serviceSchema (BODY_LIMIT_BYTES, MAX_HEADER_BYTES, INCOMING_HEADERS_TIMEOUT_MS, INCOMING_REQUEST_TIMEOUT_MS). */
+/** The request limits from serviceSchema (BODY_LIMIT_BYTES, MAX_HEADER_BYTES, INCOMING_*_TIMEOUT_MS, SOCKET_TIMEOUT_MS). */
 export interface ServerLimits {
   readonly bodyLimitBytes: number;
   readonly maxHeaderBytes: number;
   readonly incomingHeadersTimeoutMs: number;
   readonly incomingRequestTimeoutMs: number;
+  readonly socketTimeoutMs: number;
 }
 
 /**
@@ -19,7 +20,8 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 /**
  * The Fastify and Node server options both services share, in one place: our pino logger, one
- * access-log line per request, and every request limit (413 body, 431 headers and URL, 408 slow client).
+ * access-log line per request, and every request limit (413 body, 431 headers and URL, 408 slow
+ * client, a closed connection for a client that stops reading).
  */
 export function fastifyOptions(logger: Logger, limits: ServerLimits) {
   // Typed as Fastify's base logger so the instance keeps the default FastifyInstance type.
@@ -30,6 +32,10 @@ export function fastifyOptions(logger: Logger, limits: ServerLimits) {
     bodyLimit: limits.bodyLimitBytes,
     // Fastify sets this on the server after creating it (its default, 0, is no limit at all).
     requestTimeout: limits.incomingRequestTimeoutMs,
+    // Node's `server.timeout` (its default, 0, is none): a socket quiet for this long is destroyed.
+    // A write to a client that stopped reading makes no progress, so the answer it pins is freed.
+    // Idle keep-alive connections are governed by Fastify's keepAliveTimeout (72 s) instead.
+    connectionTimeout: limits.socketTimeoutMs,
     http: {
       maxHeaderSize: limits.maxHeaderBytes,
       // Node rejects a headers timeout longer than the request timeout.

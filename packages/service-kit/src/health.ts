@@ -16,7 +16,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A probe route: not traced, not access-logged (kubelet calls it every few seconds). */
     probe?: boolean;
-    /** A control route (an operator's, not a user's request): not traced, still access-logged. */
+    /** An operator's route on the traffic port (the frontend's read-only `GET /loop`): not traced, still access-logged. */
     control?: boolean;
   }
 }
@@ -29,11 +29,6 @@ declare module 'fastify' {
 export function isOperatorRoute(request: FastifyRequest): boolean {
   const { probe, control } = request.routeOptions.config;
   return probe === true || control === true;
-}
-
-export interface HealthOptions {
-  /** CONTROL_ROUTES=on: serve POST /readyz/disable and /readyz/enable. */
-  readonly controlRoutes: boolean;
 }
 
 function createReadiness(): Readiness {
@@ -55,11 +50,12 @@ function createReadiness(): Readiness {
 }
 
 const probe = { probe: true } as const;
-const control = { control: true } as const;
-const DISABLED = 'disabled by POST /readyz/disable';
 
-/** `/healthz` (liveness: the process answers) and `/readyz` (readiness: send me traffic). */
-async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promise<void> {
+/**
+ * `/healthz` (liveness: the process answers) and `/readyz` (readiness: send me traffic), on the
+ * traffic port where the kubelet probes. What changes readiness is on the admin listener (admin.ts).
+ */
+async function healthPlugin(app: FastifyInstance): Promise<void> {
   app.decorate('readiness', createReadiness());
 
   app.get('/healthz', { config: probe }, async function healthz() {
@@ -70,22 +66,6 @@ async function healthPlugin(app: FastifyInstance, options: HealthOptions): Promi
     if (app.readiness.ready) return { status: 'ready' };
     return reply.code(503).send({ status: 'not ready', reason: app.readiness.reason });
   });
-
-  // podinfo's toggle: take an instance out of rotation (and back) without restarting it.
-  // Like podinfo's, anyone who can reach the port can call it; CONTROL_ROUTES=off removes it.
-  if (!options.controlRoutes) return;
-  app.post('/readyz/disable', { config: control }, async function disableReadiness() {
-    app.readiness.markNotReady(DISABLED);
-    return { status: 'not ready', reason: DISABLED };
-  });
-
-  app.post('/readyz/enable', { config: control }, async function enableReadiness(_request, reply) {
-    // Only undoes /readyz/disable: an instance shutting down stays out of rotation.
-    if (!app.readiness.ready && app.readiness.reason !== DISABLED)
-      return reply.code(409).send({ status: 'not ready', reason: app.readiness.reason });
-    app.readiness.markReady();
-    return { status: 'ready' };
-  });
 }
 
-export const health: FastifyPluginAsync<HealthOptions> = fp(healthPlugin, { name: 'meshtrace-health', fastify: '5.x' });
+export const health: FastifyPluginAsync = fp(healthPlugin, { name: 'meshtrace-health', fastify: '5.x' });

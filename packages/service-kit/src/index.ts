@@ -1,4 +1,5 @@
 export { AccessLogController } from './access-log.ts';
+export { type AdminOptions, buildAdminApp } from './admin.ts';
 export { type AppHeadersOptions, appHeaders } from './app-headers.ts';
 export {
   type ConfigOf,
@@ -15,13 +16,15 @@ export {
 } from './env-schema.ts';
 export { ConfigError, type ConfigIssue, describeIssue, MeshtraceError, ShutdownTimeoutError } from './errors.ts';
 export { fastifyOptions, type ServerLimits } from './fastify-options.ts';
-export { type HealthOptions, health, isOperatorRoute, type Readiness } from './health.ts';
+export { health, isOperatorRoute, type Readiness } from './health.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';
-export { counterFrom, type MetricsPluginOptions, metrics } from './metrics.ts';
+export { counterFrom, type MetricsPluginOptions, metrics, OWN_STATUSES, statusLabels } from './metrics.ts';
 export {
+  clientPoolStep,
   delayStep,
   drainStep,
   exitOnStartupError,
+  type Listener,
   type RunOptions,
   readinessStep,
   runService,

@@ -14,6 +14,27 @@ export interface MetricsPluginOptions {
   readonly registry?: Registry;
   /** Who is answering, as spans, logs and `X-App-*` headers say: exported as `target_info`. */
   readonly service?: { readonly name: string; readonly version: string };
+  /** Statuses this service is configured to answer with (ECHO_STATUS_CODE, ERROR_CODE): labelled exactly. */
+  readonly statuses?: readonly number[];
+}
+
+/**
+ * Statuses labelled exactly whatever the service: what Fastify and these services answer on their
+ * own (the page's redirect and 304s, a bad request, no route, a body too large, a failed target,
+ * closing). Node's own 408 and 431 never reach a route, so they are never counted.
+ */
+export const OWN_STATUSES: readonly number[] = [200, 301, 304, 400, 404, 413, 500, 502, 503];
+
+/**
+ * The `status_code` label of a status. A caller can make the backend answer any status from 200
+ * to 599 (`x-set-response-status-code`); each distinct one would be a new series of every
+ * request metric, never evicted. So only the statuses above and the configured ones keep their
+ * number, and any other is counted by class (`418` as `4xx`): at most 4 more values, and a
+ * `status_code=~"4.."` query still matches both.
+ */
+export function statusLabels(configured: readonly number[] = []): (status: number) => string {
+  const exact = new Set([...OWN_STATUSES, ...configured]);
+  return (status) => (exact.has(status) ? String(status) : `${Math.trunc(status / 100)}xx`);
 }
 
 /** Seconds, from 5 ms to 10 s: loopback calls at the bottom, a mesh timeout at the top. */
@@ -21,12 +42,14 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 /**
  * `GET /metrics` in Prometheus text format, with a request counter and a
- * duration histogram labelled by route (the pattern, never the raw path, so
- * the label set stays bounded), method and status. Probe routes, `/metrics`
- * included, are not counted: the kubelet and Prometheus would drown the traffic.
+ * duration histogram labelled by route (the pattern, never the raw path),
+ * method and status (see statusLabels()), so the label set stays bounded
+ * whatever callers send. Probe routes, `/metrics` included, are not counted:
+ * the kubelet and Prometheus would drown the traffic.
  */
 async function metricsPlugin(app: FastifyInstance, options: MetricsPluginOptions): Promise<void> {
   const registry = options.registry ?? new Registry();
+  const statusLabel = statusLabels(options.statuses);
   collectDefaultMetrics({ register: registry });
   const labelNames = ['route', 'method', 'status_code'] as const;
   const requests = new Counter({
@@ -58,7 +81,7 @@ async function metricsPlugin(app: FastifyInstance, options: MetricsPluginOptions
     const labels = {
       route: request.routeOptions.url ?? 'unmatched',
       method: request.method,
-      status_code: String(reply.statusCode),
+      status_code: statusLabel(reply.statusCode),
     };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);

@@ -37,7 +37,30 @@ export function serviceSchema(defaults: { readonly port: number }) {
       values: ['on', 'off'],
       default: 'on',
       description:
-        "`off` removes the routes that change the service (`POST /readyz/disable`, `/readyz/enable`, and the frontend's `POST /loop`). When on, anyone who can reach the port can call them, as with podinfo.",
+        "`on`: the admin listener (`ADMIN_HOST`:`ADMIN_PORT`) serves the routes that change the service: `POST /readyz/disable`, `/readyz/enable`, and the frontend's `POST /loop`. `off`: no admin listener; nothing can change the service at run time.",
+    },
+    adminHost: {
+      env: 'ADMIN_HOST',
+      type: 'string',
+      default: '127.0.0.1',
+      description:
+        'Address of the admin listener. Loopback: only the pod or container itself reaches it, so `kubectl port-forward` and `docker compose exec` do and other pods, sidecars and the host network do not.',
+    },
+    adminPort: {
+      env: 'ADMIN_PORT',
+      type: 'integer',
+      min: 0,
+      max: 65535,
+      default: 9901,
+      description: "Port of the admin listener (Envoy's admin port number; 0 picks a free one).",
+    },
+    incomingTraceContext: {
+      env: 'INCOMING_TRACE_CONTEXT',
+      type: 'enum',
+      values: ['continue', 'link'],
+      default: 'continue',
+      description:
+        "`continue`: join the caller's trace and follow its sampling decision. `link`: for a service facing untrusted callers: start a new trace that only links to the caller's, and let `OTEL_TRACES_SAMPLER` decide.",
     },
     logLevel: {
       env: 'LOG_LEVEL',
@@ -78,6 +101,15 @@ export function serviceSchema(defaults: { readonly port: number }) {
       default: 30_000,
       description: 'Time a client has to send its whole request, body included (not the time to answer it); then 408.',
     },
+    socketTimeoutMs: {
+      env: 'SOCKET_TIMEOUT_MS',
+      type: 'integer',
+      min: 1000,
+      max: 3_600_000,
+      default: 30_000,
+      description:
+        "A connection on which nothing moves for this long is closed (Node's `server.timeout`, counted from the last read or completed write): a client that stops reading its answer is dropped, with the memory it pinned. An answer must also start within it: the backend refuses a value below its longest delay plus `DOWNSTREAM_TIMEOUT_MS`.",
+    },
     shutdownDelayMs: {
       env: 'SHUTDOWN_DELAY_MS',
       type: 'integer',
@@ -92,7 +124,8 @@ export function serviceSchema(defaults: { readonly port: number }) {
       min: 100,
       max: 600_000,
       default: 10_000,
-      description: 'One deadline for the whole shutdown (delay, drain, flush); past it the process exits 1.',
+      description:
+        'One deadline for the whole shutdown. Draining gets the first three quarters: connections still open then are closed. The last quarter is kept for flushing spans. Exit 0 unless a step fails.',
     },
   } as const;
 }

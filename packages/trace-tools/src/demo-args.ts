@@ -3,6 +3,8 @@ import { choiceFlag, durationFlag, integerFlag, urlFlag } from './cli-values.ts'
 import { UsageError } from './errors.ts';
 
 export type LoopMode = 'generate' | 'headerless' | 'off';
+/** OTEL_TRACES_EXPORTER for every service in the chain. */
+export type DemoExporter = 'zipkin' | 'otlp';
 
 export interface DemoOptions {
   /** LOOP_INTERVAL_MS for the frontend. */
@@ -12,6 +14,8 @@ export interface DemoOptions {
   readonly backends: number;
   /** PROPAGATION=off on the first backend, to see a broken trace. */
   readonly propagationOff: boolean;
+  /** How the services export to the embedded endpoint: Zipkin v2 JSON or OTLP/HTTP. */
+  readonly exporter: DemoExporter;
   /** Also re-POST every batch to this Zipkin v2 endpoint (Jaeger's :9411 or Zipkin). */
   readonly forwardUrl?: string;
   /** Port of the embedded Zipkin endpoint (0: any free port). */
@@ -30,7 +34,7 @@ export type DemoCommand = { readonly kind: 'help' } | { readonly kind: 'run'; re
 export const demoUsage = (command: string): string => `Usage: ${command} [options]
 
 Starts the frontend loop and a chain of backends on 127.0.0.1, with an embedded
-Zipkin v2 endpoint, and draws every completed trace in this terminal.
+endpoint for Zipkin v2 and OTLP/HTTP, and draws every completed trace in this terminal.
 Ctrl-C stops every process and prints how many traces were joined or broken.
 
 Options:
@@ -39,9 +43,11 @@ Options:
                           headerless: the loop sends no trace headers, like the tutorial's curl
   --backends <n>        backends in the chain, 1 to 9 (default 2: backend → backend-2)
   --propagation-off     PROPAGATION=off on the first backend: its downstream call starts a new trace
-  --forward <url>       also POST every batch to this Zipkin v2 endpoint,
+  --exporter <name>     zipkin | otlp: how the services export (default zipkin: Zipkin v2 JSON;
+                          otlp: OTLP/HTTP protobuf, as OTEL_TRACES_EXPORTER=otlp)
+  --forward <url>       also POST every batch to this Zipkin v2 endpoint, with --exporter zipkin,
                           e.g. http://localhost:9411/api/v2/spans (failures are reported, never fatal)
-  --port <port>         port of the embedded Zipkin endpoint (default 0: any free port)
+  --port <port>         port of the embedded endpoint (default 0: any free port)
   --frontend-port <port>  the frontend's port, e.g. 8080 for http://127.0.0.1:8080/ui/
                           (default: any free port)
   --quiet <ms>          a trace is complete when its root has arrived and no span came
@@ -64,6 +70,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoCommand {
         mode: { type: 'string' },
         backends: { type: 'string' },
         'propagation-off': { type: 'boolean' },
+        exporter: { type: 'string' },
         forward: { type: 'string' },
         port: { type: 'string' },
         'frontend-port': { type: 'string' },
@@ -80,6 +87,10 @@ export function parseDemoArgs(argv: readonly string[]): DemoCommand {
   const forward = str('forward');
   const duration = str('duration');
   const frontendPort = str('frontend-port');
+  const exporter = choiceFlag('exporter', str('exporter'), ['zipkin', 'otlp'] as const, 'zipkin');
+  // The forwarder re-POSTs what arrived, and it speaks only Zipkin v2.
+  if (forward !== undefined && exporter !== 'zipkin')
+    throw new UsageError('invalid --forward: it re-posts Zipkin v2 batches, so it needs --exporter zipkin');
   return {
     kind: 'run',
     options: {
@@ -87,6 +98,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoCommand {
       mode: choiceFlag('mode', str('mode'), ['generate', 'headerless', 'off'] as const, 'generate'),
       backends: integerFlag('backends', str('backends'), 2, 1, 9),
       propagationOff: values['propagation-off'] === true,
+      exporter,
       ...(forward === undefined ? {} : { forwardUrl: urlFlag('forward', forward) }),
       port: integerFlag('port', str('port'), 0, 0, 65_535),
       ...(frontendPort === undefined ? {} : { frontendPort: integerFlag('frontend-port', frontendPort, 0, 1, 65_535) }),

@@ -29,6 +29,8 @@ export interface ChainOptions {
   readonly frontendPort?: number;
   /** OTEL_EXPORTER_ZIPKIN_ENDPOINT for every service. */
   readonly zipkinUrl: string;
+  /** When set, every service exports OTLP/HTTP here instead (OTEL_TRACES_EXPORTER=otlp). */
+  readonly otlpUrl?: string;
   /** Called when a child exits before stop(), with its last log lines. */
   readonly onUnexpectedExit?: (name: string, code: number | null, lastLines: readonly string[]) => void;
 }
@@ -94,6 +96,8 @@ function startService(dir: 'frontend' | 'backend', name: string, port: number, e
         ...process.env,
         HOST: '127.0.0.1',
         PORT: String(port),
+        // The admin listener on a free port too: three services share this host's loopback.
+        ADMIN_PORT: '0',
         OTEL_SERVICE_NAME: name,
         OTEL_BSP_SCHEDULE_DELAY: BATCH_DELAY_MS,
         SHUTDOWN_TIMEOUT_MS: String(CHILD_SHUTDOWN_MS),
@@ -158,10 +162,13 @@ async function stopAll(members: readonly Running[]): Promise<StopResult[]> {
 
 /**
  * Starts backend → backend-2 → … and the frontend loop as child processes on
- * 127.0.0.1, every one exporting to `zipkinUrl`. Resolves once all are ready.
+ * 127.0.0.1, every one exporting to `zipkinUrl` (or `otlpUrl`). Resolves once all are ready.
  */
 export async function startChain(options: ChainOptions): Promise<Chain> {
   const names = Array.from({ length: options.backends }, (_, i) => (i === 0 ? 'backend' : `backend-${i + 1}`));
+  const exportTo = options.otlpUrl
+    ? { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: options.otlpUrl }
+    : { OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl };
   const ports = await Promise.all(names.map(() => freePort()));
   ports.push(options.frontendPort ?? (await freePort()));
   const url = (i: number) => `http://127.0.0.1:${ports[i]}/`;
@@ -177,7 +184,7 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
     const backends = names.map((name, i) =>
       watch(
         startService('backend', name, ports[i] ?? 0, {
-          OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl,
+          ...exportTo,
           DOWNSTREAM_URLS: i + 1 < names.length ? url(i + 1) : '',
           PROPAGATION: options.propagationOff && i === 0 ? 'off' : 'on',
         }),
@@ -188,7 +195,7 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
     // The frontend last: its loop starts at once, and its first tick should find the backends up.
     const frontend = watch(
       startService('frontend', 'frontend', ports[names.length] ?? 0, {
-        OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl,
+        ...exportTo,
         TARGET_URL: url(0),
         LOOP_MODE: options.mode,
         LOOP_INTERVAL_MS: String(options.intervalMs),

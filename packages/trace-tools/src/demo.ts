@@ -37,7 +37,7 @@ const NOTES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The local trace view: the embedded Zipkin endpoint, the chain of services
+ * The local trace view: the embedded Zipkin and OTLP endpoint, the chain of services
  * exporting to it, and a tree per completed trace on `out`.
  */
 export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<Demo> {
@@ -75,6 +75,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
     forwarder?.forward(batch);
     collector.add(batch.map(fromZipkin));
   });
+  receiver.onOtlpSpans((batch) => collector.add(batch));
 
   let reportFailure: (reason: string) => void = () => {};
   const failed = new Promise<string>((resolve) => {
@@ -89,6 +90,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
       propagationOff: options.propagationOff,
       ...(options.frontendPort === undefined ? {} : { frontendPort: options.frontendPort }),
       zipkinUrl: receiver.url,
+      ...(options.exporter === 'otlp' ? { otlpUrl: receiver.otlpUrl } : {}),
       onUnexpectedExit: (name, code, lines) =>
         reportFailure(`${name} exited with code ${code}:\n${lines.map((l) => `  ${l}`).join('\n')}`),
     });
@@ -108,7 +110,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
       : `loop every ${options.intervalMs} ms (${options.mode})`;
   const banner = [
     `${p.bold('meshtrace demo')}: ${chainText}`,
-    `Zipkin endpoint ${receiver.url} · ${loop} · a trace is drawn ${options.quietMs} ms after its root arrives · Ctrl-C to stop`,
+    `${options.exporter === 'otlp' ? `OTLP endpoint ${receiver.otlpUrl}` : `Zipkin endpoint ${receiver.url}`} · ${loop} · a trace is drawn ${options.quietMs} ms after its root arrives · Ctrl-C to stop`,
     // The page that sends one request with the headers you pick and shows each hop's: easy to lose in the scroll.
     `Propagation explorer: ${p.bold(new URL('ui/', chain.members[0]?.url).href)}`,
   ];

@@ -13,6 +13,7 @@ export {
 export { blackHole, type FaultyEndpoint, refusedUrl } from './fault-servers.ts';
 export { terminalColumns, truncate, wrapWords } from './fit-width.ts';
 export { apiUrl, fetchServices, fetchTraces, type JaegerClientOptions, type TraceQuery } from './jaeger-client.ts';
+export { decodeOtlpTraces } from './otlp-proto.ts';
 export { fromOtlp, type OtlpResourceSpans, type OtlpSpan, type OtlpTracesResult } from './otlp-spans.ts';
 export { formatDuration, renderTotals, renderTrace, summaryLine } from './render-trace.ts';
 export {
@@ -54,6 +55,7 @@ export {
 } from './verify-args.ts';
 export { renderVerifyJson, renderVerifyTable } from './verify-report.ts';
 export {
+  OTLP_TRACES_PATH,
   startZipkinReceiver,
   ZIPKIN_SPANS_PATH,
   type ZipkinReceiver,

@@ -12,6 +12,8 @@ export interface ServiceProcess {
   /** `http://127.0.0.1:<port>` once listening. */
   readonly url: string;
   readonly port: number;
+  /** The admin listener's `http://<ADMIN_HOST>:<port>`, if it has one (CONTROL_ROUTES=on). */
+  readonly adminUrl: string | undefined;
   readonly child: ChildProcess;
   /** Every JSON log line so far (stdout), parsed. */
   readonly logs: readonly Record<string, unknown>[];
@@ -38,21 +40,27 @@ function command(service: ServiceName, from: 'source' | 'dist'): { cwd: string; 
   return { cwd, argv: [...conditions, '--import', '@meshtrace/tracing/register', entry] };
 }
 
+/** Where a test's service listens: loopback, and free ports for traffic and admin alike. */
+const LOOPBACK_ENV = { HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0' } as const;
+
 /**
  * Starts a service as its own process, exactly as its start script does, on
- * a free loopback port, and resolves when it logs that it is listening.
+ * free loopback ports, and resolves when it logs that it is listening (and its
+ * admin listener too, unless CONTROL_ROUTES=off).
  */
 export async function startService(service: ServiceName, options: StartServiceOptions = {}): Promise<ServiceProcess> {
   const { cwd, argv } = command(service, options.from ?? 'source');
   const child = spawn(process.execPath, [...argv, ...(options.args ?? [])], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...options.env },
+    env: { PATH: process.env.PATH ?? '', ...LOOPBACK_ENV, LOG_LEVEL: 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   let pending = '';
   let port = 0;
+  let adminUrl: string | undefined;
+  const wantsAdmin = options.env?.CONTROL_ROUTES !== 'off';
   let onListening: (() => void) | undefined;
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -66,11 +74,10 @@ export async function startService(service: ServiceName, options: StartServiceOp
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
-        const match = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(String(entry.msg));
-        if (match && port === 0) {
-          port = Number(match[1]);
-          onListening?.();
-        }
+        const listening = /listening at (http:\/\/\S+)/.exec(String(entry.msg))?.[1];
+        if (listening && entry.listener === 'admin') adminUrl = listening;
+        else if (listening && port === 0) port = Number(/^http:\/\/127\.0\.0\.1:(\d+)$/.exec(listening)?.[1] ?? 0);
+        if (listening && port !== 0 && (adminUrl !== undefined || !wantsAdmin)) onListening?.();
       } catch {
         // not a JSON line; ignore
       }
@@ -97,6 +104,7 @@ export async function startService(service: ServiceName, options: StartServiceOp
     name: service,
     url: `http://127.0.0.1:${port}`,
     port,
+    adminUrl,
     child,
     logs,
     stderr: () => stderr,
@@ -116,7 +124,7 @@ export async function runToExit(
   const { cwd, argv } = command(service, options.from ?? 'source');
   const child = spawn(process.execPath, [...argv, ...(options.args ?? [])], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...options.env },
+    env: { PATH: process.env.PATH ?? '', ...LOOPBACK_ENV, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

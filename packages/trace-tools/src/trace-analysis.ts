@@ -4,7 +4,7 @@ import { buildTree, type SpanNode, type TraceTree, walk } from './trace-tree.ts'
 export interface AnalysisOptions {
   /** Services that must each report a span, in call order: the first one starts the trace. */
   readonly expect?: readonly string[];
-  /** Istio: Envoy sidecar spans (`<app>.<namespace>`) must sit between the apps' spans. */
+  /** Istio: Envoy's spans (sidecars' `<app>.<namespace>`, or an ambient waypoint's) must sit between the apps' spans. */
   readonly mesh?: boolean;
 }
 
@@ -46,11 +46,14 @@ export interface TraceAnalysis {
 }
 
 /**
- * In Istio the sidecar's spans are reported as `<app>.<namespace>`: the part
- * before the dot is the app it belongs to. Undefined for an app's own span.
+ * In Istio the spans of Envoy itself name a service `<app>.<namespace>`: a sidecar's carry its
+ * app's name; in ambient mode a waypoint's carry `waypoint.<namespace>` (istio#54901), or, with
+ * the opentelemetry provider on Istio 1.28+, the called Service's host name,
+ * `<service>.<namespace>.svc.cluster.local` (istio#57024). The part before the first dot is
+ * returned; undefined for an app's own span.
  */
 export function sidecarOwner(service: string): string | undefined {
-  const match = /^([^.]+)\.[^.]+$/.exec(service);
+  const match = /^([^.]+)\.[^.]+(?:\.svc(?:\.[^.]+)*)?$/.exec(service);
   return match?.[1];
 }
 
@@ -152,8 +155,9 @@ function* meshFindings(tree: TraceTree): Generator<Finding> {
     yield {
       code: 'no-sidecar',
       message:
-        'no Envoy sidecar span (<app>.<namespace>) in the trace: is the namespace labelled ' +
-        'istio-injection=enabled, and a zipkin tracing provider enabled by a Telemetry resource?',
+        "no Envoy span (a sidecar's <app>.<namespace>, or an ambient waypoint's) in the trace: is the namespace " +
+        'labelled istio-injection=enabled (ambient: istio.io/use-waypoint), and a tracing provider enabled by a ' +
+        'Telemetry resource?',
     };
     return;
   }
@@ -165,7 +169,7 @@ function* meshFindings(tree: TraceTree): Generator<Finding> {
     yield {
       code: 'sidecar-skipped',
       message:
-        `${label(span)} is a child of ${label(parent)} with no sidecar span between them: ` +
+        `${label(span)} is a child of ${label(parent)} with no sidecar or waypoint span between them: ` +
         'the app trusted traceparent over the x-b3-* headers its sidecar rewrote, or a pod has no sidecar',
     };
   }

@@ -5,7 +5,15 @@ describe('parseDemoArgs', () => {
   it('has defaults for a plain `pnpm demo`', () => {
     expect(parseDemoArgs([])).toEqual({
       kind: 'run',
-      options: { intervalMs: 1000, mode: 'generate', backends: 2, propagationOff: false, port: 0, quietMs: 600 },
+      options: {
+        intervalMs: 1000,
+        mode: 'generate',
+        backends: 2,
+        propagationOff: false,
+        exporter: 'zipkin',
+        port: 0,
+        quietMs: 600,
+      },
     });
   });
 
@@ -30,6 +38,7 @@ describe('parseDemoArgs', () => {
         mode: 'headerless',
         backends: 3,
         propagationOff: true,
+        exporter: 'zipkin',
         forwardUrl: 'http://localhost:9411/api/v2/spans',
         port: 9412,
         frontendPort: 8080,
@@ -37,6 +46,10 @@ describe('parseDemoArgs', () => {
         durationMs: 20_000,
       },
     });
+  });
+
+  it('runs the chain with the OTLP exporter when asked', () => {
+    expect(parseDemoArgs(['--exporter', 'otlp'])).toMatchObject({ kind: 'run', options: { exporter: 'otlp' } });
   });
 
   it('answers --help and -h', () => {
@@ -49,6 +62,11 @@ describe('parseDemoArgs', () => {
     [['--forward', 'localhost:9411'], 'invalid --forward="localhost:9411": expected an http:// or https:// URL'],
     [['--frontend-port', '0'], 'invalid --frontend-port="0": expected an integer from 1 to 65535'],
     [['--duration', 'soon'], 'invalid --duration="soon": expected a duration such as 30s, 5m or 1h'],
+    [['--exporter', 'grpc'], 'invalid --exporter="grpc": expected one of zipkin, otlp'],
+    [
+      ['--exporter', 'otlp', '--forward', 'http://localhost:9411/api/v2/spans'],
+      'invalid --forward: it re-posts Zipkin v2 batches, so it needs --exporter zipkin',
+    ],
   ])('rejects %j with one line naming the flag', (args, message) => {
     expect(() => parseDemoArgs(args)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message }));
   });

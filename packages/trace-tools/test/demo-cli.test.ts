@@ -58,6 +58,16 @@ describe('pnpm demo', () => {
     expect(await refused(frontendUrl(final))).toBe(true);
   });
 
+  it('draws the same joined trace with --exporter otlp: every service exports OTLP/HTTP to the built-in endpoint', async () => {
+    run = runCli('demo-cli.ts', ['--interval', '200', '--quiet', '300', '--exporter', 'otlp']);
+    await run.waitForOutput(/✔ joined · services frontend, backend, backend-2 · 5 spans/);
+    expect(run.stdout()).toMatch(/OTLP endpoint\s+http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
+    run.child.kill('SIGINT');
+    const { code } = await run.exit;
+    expect(run.stdout()).toMatch(/traces seen: (\d+) · joined \1 · broken 0\n$/);
+    expect(code).toBe(0);
+  });
+
   it('shows a broken trace with --propagation-off', async () => {
     run = runCli('demo-cli.ts', ['--interval', '200', '--quiet', '300', '--propagation-off']);
     await run.waitForOutput(/✘ broken · services frontend, backend · 4 spans[^\n]*\n\s+↳ no span from backend-2/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, sidecarOwner } from '../src/trace-analysis.ts';
 import type { TraceSpan } from '../src/trace-span.ts';
-import { localChain, meshChain, span } from './helpers/fixtures.ts';
+import { ambientChain, localChain, meshChain, span } from './helpers/fixtures.ts';
 
 const expectChain = { expect: ['frontend', 'backend', 'backend-2'] };
 const codes = (spans: Parameters<typeof analyzeTrace>[0], options = {}) =>
@@ -110,6 +110,17 @@ describe('analyzeTrace', () => {
       );
     });
 
+    it('joins an ambient chain: a waypoint span, not two sidecar spans, between the app spans', () => {
+      const analysis = analyzeTrace(ambientChain, { ...expectChain, mesh: true });
+      expect(analysis.findings).toEqual([]);
+      expect(analysis.services).toEqual(['frontend', 'waypoint.default', 'backend', 'backend-2']);
+      // With the opentelemetry provider on Istio 1.28+, waypoint spans carry the called Service's host name.
+      const byServiceName = ambientChain.map((s) =>
+        s.service === 'waypoint.default' ? { ...s, service: `${s.name.split(':')[0]}` } : s,
+      );
+      expect(analyzeTrace(byServiceName, { ...expectChain, mesh: true }).findings).toEqual([]);
+    });
+
     it('says when there is no sidecar span at all', () => {
       expect(codes(localChain, { mesh: true })).toEqual(['no-sidecar']);
     });
@@ -118,5 +129,7 @@ describe('analyzeTrace', () => {
   it('reads the owning app from a sidecar service name', () => {
     expect(sidecarOwner('backend-2.default')).toBe('backend-2');
     expect(sidecarOwner('backend-2')).toBeUndefined();
+    expect(sidecarOwner('waypoint.default')).toBe('waypoint');
+    expect(sidecarOwner('backend.default.svc.cluster.local')).toBe('backend');
   });
 });

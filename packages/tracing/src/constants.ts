@@ -68,5 +68,8 @@ export const FORWARDED_HEADERS = [
 /** Zipkin v2 JSON endpoint; the OpenTelemetry spec default for OTEL_EXPORTER_ZIPKIN_ENDPOINT. */
 export const DEFAULT_ZIPKIN_ENDPOINT = 'http://localhost:9411/api/v2/spans';
 
+/** OTLP/HTTP collector base URL; the OpenTelemetry spec default for OTEL_EXPORTER_OTLP_ENDPOINT over HTTP. */
+export const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318';
+
 /** Propagators when OTEL_PROPAGATORS is unset: W3C in, B3 multi-header for Envoy. */
 export const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage', 'b3multi'] as const;

@@ -2,6 +2,7 @@ import {
   type Attributes,
   type Context,
   context,
+  type Link,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -35,7 +36,7 @@ export interface RequestTrace {
   readonly span: Span;
   /** The context to run work in (the span is active in it). */
   readonly context: Context;
-  /** The caller's span, if valid trace headers arrived; undefined means we started a new trace. */
+  /** The caller's span, if valid trace headers arrived and were continued; undefined means we started a new trace. */
   readonly parent: SpanContext | undefined;
 }
 
@@ -51,6 +52,12 @@ export interface TracingPluginOptions {
   readonly tracer?: Tracer;
   /** Requests for which no span is recorded (e.g. probes). */
   readonly ignore?: (request: FastifyRequest) => boolean;
+  /**
+   * `continue` (default): the caller's context is the parent, and its sampling decision stands.
+   * `link`: for a service whose callers are not trusted (a public edge): every request starts a
+   * new trace, the sampler alone decides, and the caller's span is kept as a link.
+   */
+  readonly incomingContext?: 'continue' | 'link';
 }
 
 /** True when `text` from `from` on is one or more ASCII digits. */
@@ -125,19 +132,31 @@ function traceResponse(own: SpanContext, parent: SpanContext | undefined): strin
  */
 async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions): Promise<void> {
   const tracer = options.tracer ?? trace.getTracer('@meshtrace/tracing');
+  const trustCaller = options.incomingContext !== 'link';
   app.decorateRequest('trace', undefined);
 
   app.addHook('onRequest', function startServerSpan(request, reply, done) {
     if (options.ignore?.(request)) return done();
     // Extraction never throws: bad or missing headers give back ROOT_CONTEXT, so we start a new trace.
-    const extracted = propagation.extract(ROOT_CONTEXT, request.headers);
-    const parent = trace.getSpanContext(extracted);
+    let extracted = propagation.extract(ROOT_CONTEXT, request.headers);
+    let parent = trace.getSpanContext(extracted);
+    let links: Link[] | undefined;
+    if (!trustCaller) {
+      // OpenTelemetry's overview, "Links between spans": a link declares "the relationship between
+      // the originating and following trace. This can be used when a Trace enters trusted boundaries
+      // of a service and service policy requires the generation of a new Trace rather than trusting
+      // the incoming Trace context." Nothing the caller sent (ids, sampled, debug, tracestate,
+      // baggage) reaches the sampler or the calls we make; the link keeps the way back.
+      links = parent ? [{ context: parent }] : undefined;
+      extracted = ROOT_CONTEXT;
+      parent = undefined;
+    }
     const route = request.routeOptions.url;
     // No attributes here: the SDK sanitises startSpan's attributes before it asks the sampler
     // (and again after), so every request paid for them. Saves about 2.5 µs (docs/benchmarks.md).
     const span = tracer.startSpan(
       route ? `${request.method} ${route}` : request.method,
-      { kind: SpanKind.SERVER },
+      links ? { kind: SpanKind.SERVER, links } : { kind: SpanKind.SERVER },
       extracted,
     );
     if (span.isRecording()) span.setAttributes(serverAttributes(request, route));

@@ -62,11 +62,21 @@ function timedSend(url: URL, timeoutMs: number, debugIds: () => ReadonlySet<stri
   };
 }
 
+/** A failure in the catalogue's terms: counted and summarised, never logged per batch (sdk-start.ts). */
+function asExportError(error: Error | undefined): SpanExportError {
+  if (error instanceof SpanExportError) return error;
+  // The OTLP exporters' OTLPExporterError carries the HTTP status as a numeric `code`.
+  const status = (error as { code?: unknown } | undefined)?.code;
+  return new SpanExportError(
+    typeof status === 'number' ? `collector answered ${status}` : (error?.message ?? 'unknown'),
+  );
+}
+
 /**
  * Counts each batch's spans as exported or failed, by the exporter's own
  * verdict, and names the batch's B3 debug spans for the upload.
  */
-class CountingExporter implements SpanExporter {
+export class CountingExporter implements SpanExporter {
   private readonly inner: SpanExporter;
   private readonly counters: ExportCounters;
   /** The debug spans of the batch being exported: ZipkinExporter transforms and sends within export(). */
@@ -83,15 +93,18 @@ class CountingExporter implements SpanExporter {
     const debug = spans.filter(isDebugSpan);
     this.debugIds = debug.length === 0 ? undefined : new Set(debug.map((span) => span.spanContext().spanId));
     this.inner.export(spans, (result) => {
+      const ok = result.code === ExportResultCode.SUCCESS;
+      const error = ok ? undefined : asExportError(result.error);
+      const outcome = error ? { code: ExportResultCode.FAILED, error } : result;
       // After shutdown gave up, these spans were already counted as lost.
-      if (this.counters.abandoned) return resultCallback(result);
+      if (this.counters.abandoned) return resultCallback(outcome);
       this.counters.inFlight -= spans.length;
-      if (result.code === ExportResultCode.SUCCESS) this.counters.exported += spans.length;
+      if (ok) this.counters.exported += spans.length;
       else {
         this.counters.failed += spans.length;
-        this.counters.noteError(result.error);
+        this.counters.noteError(error);
       }
-      resultCallback(result);
+      resultCallback(outcome);
     });
   }
 

@@ -2,13 +2,14 @@ import { type DiagLogger, diag, type Exception } from '@opentelemetry/api';
 import { loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { DebugSpanProcessor } from './debug-spans.ts';
 import { diagLevel, jsonDiagLogger } from './diag-logger.ts';
 import { SpanExportError } from './errors.ts';
 import type { ExportCounters } from './export-stats.ts';
+import { createSpanExporter } from './exporter.ts';
 import { createPropagator } from './propagation.ts';
-import { createResilientZipkinExporter, DropCountingProcessor } from './resilient-exporter.ts';
+import { DropCountingProcessor } from './resilient-exporter.ts';
 import { createSampler } from './sampler.ts';
 import type { TracingSettings } from './settings.ts';
 
@@ -30,40 +31,46 @@ function reportUncountedErrors(error: Exception): void {
   loggingErrorHandler()(error);
 }
 
+/** The processors in front of the exporter: none at all for OTEL_TRACES_EXPORTER=none. */
+function spanProcessors(settings: TracingSettings, counters: ExportCounters): SpanProcessor[] {
+  const exporter = createSpanExporter(settings, counters);
+  if (!exporter) return [];
+  return [
+    // Only Zipkin has a field for B3 debug; first, so a span is marked before the batch processor can export it.
+    ...(settings.exporter === 'zipkin' ? [new DebugSpanProcessor()] : []),
+    // The queue stays bounded (OTEL_BSP_MAX_QUEUE_SIZE): a dead collector costs dropped spans, not memory.
+    new DropCountingProcessor(
+      new BatchSpanProcessor({
+        exporter,
+        scheduledDelayMillis: settings.batchDelayMs,
+        maxQueueSize: settings.batchQueueSize,
+        maxExportBatchSize: Math.min(settings.batchSize, settings.batchQueueSize),
+        exportTimeoutMillis: settings.exportTimeoutMs + EXPORT_TIMEOUT_MARGIN_MS,
+      }),
+      settings.batchQueueSize,
+      counters,
+    ),
+  ];
+}
+
 /**
- * Starts the OpenTelemetry SDK: Zipkin exporter behind a batch processor,
- * parent-based sampling, our propagators, and no metrics, logs or
- * auto-instrumentation (the plugin and client helper record spans explicitly).
- * Loaded by sdk.ts only when tracing is enabled.
+ * Starts the OpenTelemetry SDK: the exporter OTEL_TRACES_EXPORTER names
+ * (exporter.ts) behind a batch processor, parent-based sampling, our
+ * propagators, and no metrics, logs or auto-instrumentation (the plugin and
+ * client helper record spans explicitly). Loaded by sdk.ts only when tracing
+ * is enabled.
  */
 export function startNodeSdk(settings: TracingSettings, counters: ExportCounters): NodeSDK {
-  const exporter = createResilientZipkinExporter(
-    { url: settings.zipkinEndpoint, timeoutMs: Math.min(settings.zipkinTimeoutMs, settings.exportTimeoutMs) },
-    counters,
-  );
   const sdk = new NodeSDK({
     // The resource, not ZipkinExporter's serviceName option, decides the name Zipkin and Jaeger show.
     // OTEL_RESOURCE_ATTRIBUTES was read with the identity (service-identity.ts), not again by a detector.
     resource: resourceFromAttributes(settings.identity.attributes),
     autoDetectResources: false,
     sampler: createSampler(settings),
+    // Over NodeSDK's own reading of OTEL_*_ATTRIBUTE_VALUE_LENGTH_LIMIT: ours has a default (256).
+    spanLimits: { attributeValueLengthLimit: settings.attributeValueLengthLimit },
     textMapPropagator: createPropagator(settings.propagators),
-    spanProcessors: [
-      // First, so a span is marked before the batch processor can export it.
-      new DebugSpanProcessor(),
-      // The queue stays bounded (OTEL_BSP_MAX_QUEUE_SIZE): a dead collector costs dropped spans, not memory.
-      new DropCountingProcessor(
-        new BatchSpanProcessor({
-          exporter,
-          scheduledDelayMillis: settings.batchDelayMs,
-          maxQueueSize: settings.batchQueueSize,
-          maxExportBatchSize: Math.min(settings.batchSize, settings.batchQueueSize),
-          exportTimeoutMillis: settings.exportTimeoutMs + EXPORT_TIMEOUT_MARGIN_MS,
-        }),
-        settings.batchQueueSize,
-        counters,
-      ),
-    ],
+    spanProcessors: spanProcessors(settings, counters),
     instrumentations: [],
     // Empty arrays, not omissions: NodeSDK otherwise starts OTLP metric and log exporters.
     metricReaders: [],

@@ -38,26 +38,32 @@ export function isTracingStarted(): boolean {
 }
 
 /**
- * Flushes queued spans and shuts the SDK down. It never rejects: a collector
- * that refuses, fails or hangs is not a reason for the service to exit non-zero.
- * Spans it could not deliver are counted and reported in the loss summary, one
- * `warn` line. NodeSDK's shutdown has no deadline of its own: callers pass
- * their shutdown deadline as `deadline`, and when it aborts, whatever is still
- * queued or in flight is counted as lost and reported at once.
+ * Flushes queued spans and shuts the SDK down, and resolves with the process's
+ * final span counts. It never rejects: a collector that refuses, fails or hangs
+ * is not a reason for the service to exit non-zero. Spans it could not deliver
+ * are counted and reported in the loss summary, one `warn` line. NodeSDK's
+ * shutdown has no deadline of its own: callers pass their shutdown deadline as
+ * `deadline`, and when it aborts (or has already), whatever is still queued or
+ * in flight is counted as lost and reported at once.
  */
-export function shutdownTracing(deadline?: AbortSignal): Promise<void> {
-  if (!sdk) return Promise.resolve();
+export function shutdownTracing(deadline?: AbortSignal): Promise<ExportStats> {
+  if (!sdk) return Promise.resolve(counters.snapshot());
+  let gaveUp: () => void = () => {};
+  const givenUp = new Promise<void>((resolve) => {
+    gaveUp = resolve;
+  });
   const giveUp = (reason: string) => {
     counters.abandon(reason);
     counters.stopReporting();
+    gaveUp();
   };
-  deadline?.addEventListener('abort', () => giveUp('shutdown deadline reached before the collector answered'), {
-    once: true,
-  });
+  const onDeadline = () => giveUp('shutdown deadline reached before the collector answered');
+  if (deadline?.aborted) onDeadline();
+  else deadline?.addEventListener('abort', onDeadline, { once: true });
   // A failed export was already counted by the exporter; the rejection only repeats it.
   shutdownPromise ??= sdk.shutdown().then(
     () => giveUp('not exported before shutdown'),
     (error: Error) => giveUp(error.message),
   );
-  return shutdownPromise;
+  return Promise.race([shutdownPromise, givenUp]).then(() => counters.snapshot());
 }

@@ -1,7 +1,42 @@
-import { DEFAULT_PROPAGATORS, DEFAULT_ZIPKIN_ENDPOINT } from './constants.ts';
+import { DEFAULT_OTLP_ENDPOINT, DEFAULT_PROPAGATORS, DEFAULT_ZIPKIN_ENDPOINT } from './constants.ts';
 import { type Environment, readSettings, type SettingsOf } from './env-settings.ts';
 import { InvalidSettingsError } from './errors.ts';
-import { identitySchema, mainPackageIdentity, resolveIdentity, type ServiceIdentity } from './service-identity.ts';
+import {
+  identitySchema,
+  mainPackageIdentity,
+  parseResourceAttributes,
+  resolveIdentity,
+  type ServiceIdentity,
+} from './service-identity.ts';
+
+/** OTLP over HTTP, as the spec names it. gRPC is not offered: see the README's notes. */
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+const OTLP_COMPRESSIONS = ['none', 'gzip'] as const;
+const OTLP_TIMEOUT = { min: 1, max: 600_000 } as const;
+
+/** The spec's header list, `key1=value1,key2=value2` with percent-encoded values (as OTEL_RESOURCE_ATTRIBUTES). */
+const HEADER_LIST = {
+  accepts: 'comma-separated key=value pairs (values percent-encoded)',
+  check: (text: string) => parseResourceAttributes(text) !== undefined,
+} as const;
+
+/**
+ * The spec's per-signal form of an OTLP variable (`OTEL_EXPORTER_OTLP_TRACES_*`):
+ * empty means "not set", and then the general variable applies.
+ */
+function tracesVariant(general: string, accepts: string, check: (text: string) => boolean) {
+  return {
+    env: general.replace('OTEL_EXPORTER_OTLP_', 'OTEL_EXPORTER_OTLP_TRACES_'),
+    type: 'string',
+    default: '',
+    format: { accepts: `${accepts}, or empty`, check: (text: string) => text.trim() === '' || check(text.trim()) },
+    description: `Wins over \`${general}\`.`,
+  } as const;
+}
+
+const isOneOf = (values: readonly string[]) => (text: string) => values.includes(text.toLowerCase());
+const isTimeout = (text: string) =>
+  /^\d+$/.test(text) && Number(text) >= OTLP_TIMEOUT.min && Number(text) <= OTLP_TIMEOUT.max;
 
 /**
  * The standard OpenTelemetry environment variables this package honours,
@@ -16,12 +51,84 @@ export const tracingSchema = {
       'Turn tracing off entirely: no SDK, no spans, no export. The services still work, under the same identity.',
   },
   ...identitySchema,
+  exporter: {
+    env: 'OTEL_TRACES_EXPORTER',
+    type: 'enum',
+    values: ['zipkin', 'otlp', 'none'],
+    default: 'zipkin',
+    description:
+      'How spans leave the process: Zipkin v2 JSON, OTLP over HTTP, or not at all (`none`: context is still propagated). The spec defaults to `otlp`; Zipkin stays the default here.',
+  },
   zipkinEndpoint: {
     env: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
     type: 'url',
     default: DEFAULT_ZIPKIN_ENDPOINT,
     description: "Where spans are POSTed as Zipkin v2 JSON (Jaeger and Istio's `zipkin` Service accept it).",
   },
+  otlpEndpoint: {
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    type: 'url',
+    default: DEFAULT_OTLP_ENDPOINT,
+    description:
+      "With `otlp`: the collector's base URL; spans are POSTed to it plus `/v1/traces` (Jaeger takes OTLP/HTTP on 4318).",
+  },
+  otlpTracesEndpoint: {
+    env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    type: 'string',
+    default: '',
+    format: {
+      accepts: 'an http:// or https:// URL, or empty',
+      check: (text: string) =>
+        text.trim() === '' || (/^https?:\/\/[^/?#]/.test(text.trim()) && URL.canParse(text.trim())),
+    },
+    description:
+      'With `otlp`: the full URL spans are POSTed to, used as it is. Wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.',
+  },
+  otlpProtocol: {
+    env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    type: 'enum',
+    values: OTLP_PROTOCOLS,
+    default: 'http/protobuf',
+    description: "With `otlp`: the body's encoding, protobuf or JSON.",
+  },
+  otlpTracesProtocol: tracesVariant(
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+    `one of ${OTLP_PROTOCOLS.join(', ')}`,
+    isOneOf(OTLP_PROTOCOLS),
+  ),
+  otlpHeaders: {
+    env: 'OTEL_EXPORTER_OTLP_HEADERS',
+    type: 'string',
+    default: '',
+    format: HEADER_LIST,
+    description: 'With `otlp`: headers on every upload, e.g. `authorization=Bearer%20abc`.',
+  },
+  otlpTracesHeaders: tracesVariant('OTEL_EXPORTER_OTLP_HEADERS', HEADER_LIST.accepts, HEADER_LIST.check),
+  otlpTimeoutMs: {
+    env: 'OTEL_EXPORTER_OTLP_TIMEOUT',
+    type: 'integer',
+    ...OTLP_TIMEOUT,
+    default: 10_000,
+    description:
+      'With `otlp`: milliseconds one export may take, retries included, before its spans are counted as failed. Capped by `OTEL_BSP_EXPORT_TIMEOUT`.',
+  },
+  otlpTracesTimeoutMs: tracesVariant(
+    'OTEL_EXPORTER_OTLP_TIMEOUT',
+    `an integer from ${OTLP_TIMEOUT.min} to ${OTLP_TIMEOUT.max}`,
+    isTimeout,
+  ),
+  otlpCompression: {
+    env: 'OTEL_EXPORTER_OTLP_COMPRESSION',
+    type: 'enum',
+    values: OTLP_COMPRESSIONS,
+    default: 'none',
+    description: 'With `otlp`: `gzip` compresses each upload.',
+  },
+  otlpTracesCompression: tracesVariant(
+    'OTEL_EXPORTER_OTLP_COMPRESSION',
+    `one of ${OTLP_COMPRESSIONS.join(', ')}`,
+    isOneOf(OTLP_COMPRESSIONS),
+  ),
   sampler: {
     env: 'OTEL_TRACES_SAMPLER',
     type: 'enum',
@@ -92,6 +199,23 @@ export const tracingSchema = {
     default: 10_000,
     description: 'Milliseconds an export may take before it is abandoned; also caps `OTEL_EXPORTER_ZIPKIN_TIMEOUT`.',
   },
+  attributeValueLengthLimit: {
+    env: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    type: 'integer',
+    min: 0,
+    max: 1_048_576,
+    default: 256,
+    description:
+      "Longest string attribute value kept on a span; longer ones are cut (spec default: no limit; 256 is Istio's tag limit). A 16 KB `user-agent` or path is not 16 KB in every span.",
+  },
+  spanAttributeValueLengthLimit: {
+    env: 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+    type: 'integer',
+    min: 0,
+    max: 1_048_576,
+    default: 256,
+    description: 'The same for span attributes only; when set, it wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.',
+  },
   logLevel: {
     env: 'OTEL_LOG_LEVEL',
     type: 'enum',
@@ -102,7 +226,10 @@ export const tracingSchema = {
   },
 } as const;
 
-export type TracingSettings = Omit<SettingsOf<typeof tracingSchema>, keyof typeof identitySchema> & {
+export type TracingSettings = Omit<
+  SettingsOf<typeof tracingSchema>,
+  keyof typeof identitySchema | 'spanAttributeValueLengthLimit'
+> & {
   readonly identity: ServiceIdentity;
 };
 
@@ -115,10 +242,16 @@ export type TracingSettings = Omit<SettingsOf<typeof tracingSchema>, keyof typeo
 export function loadTracingSettings(env: Environment, mainScript?: string): TracingSettings {
   const { settings, invalid } = readSettings(tracingSchema, env);
   if (invalid.length > 0) throw new InvalidSettingsError(invalid);
-  const { serviceName, serviceVersion, resourceAttributes, ...rest } = settings;
+  const { serviceName, serviceVersion, resourceAttributes, spanAttributeValueLengthLimit, ...rest } = settings;
   const identity = resolveIdentity(
     { serviceName, serviceVersion, resourceAttributes },
     mainPackageIdentity(mainScript),
   );
-  return Object.freeze({ ...rest, identity });
+  // The spec's precedence: the span-specific limit, where set, over the general one.
+  const spanLimitSet = (env[tracingSchema.spanAttributeValueLengthLimit.env] ?? '').trim() !== '';
+  return Object.freeze({
+    ...rest,
+    attributeValueLengthLimit: spanLimitSet ? spanAttributeValueLengthLimit : rest.attributeValueLengthLimit,
+    identity,
+  });
 }

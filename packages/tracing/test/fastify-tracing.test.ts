@@ -84,3 +84,46 @@ describe('tracing plugin', () => {
     expect(tracer.memory.getFinishedSpans()).toEqual([]);
   });
 });
+
+describe("incomingContext: 'link', for a service whose callers are not trusted", () => {
+  const TRACE = '463ac35c9f6413ad48485a3953bb6124';
+  const SPAN = 'a2fb4a1d1a96d312';
+  let edge: FastifyInstance;
+  beforeEach(async () => {
+    edge = Fastify();
+    await edge.register(tracing, { incomingContext: 'link' });
+    edge.get('/', async () => 'ok');
+  });
+  afterEach(() => edge.close());
+
+  it('starts a new trace, with no parent, and keeps the caller’s span as a link', async () => {
+    await edge.inject({
+      url: '/',
+      headers: { 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1', baggage: 'tenant=blue' },
+    });
+    const [span] = server();
+    expect(span?.spanContext().traceId).not.toBe(TRACE);
+    expect(span?.parentSpanContext).toBeUndefined();
+    expect(span?.links.map((link) => [link.context.traceId, link.context.spanId])).toEqual([[TRACE, SPAN]]);
+  });
+
+  it.each([
+    ['x-b3-sampled: 1', { 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-sampled': '1' }],
+    ['x-b3-flags: 1 (debug)', { 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-flags': '1' }],
+    ['b3: {ids}-d', { b3: `${TRACE}-${SPAN}-d` }],
+    ['b3: 1, with no ids', { b3: '1' }],
+    ['traceparent, sampled', { traceparent: `00-${TRACE}-${SPAN}-01` }],
+  ])('does not let %s force sampling: the sampler alone decides', async (_name, headers) => {
+    tracer.useSampler('parentbased_always_off');
+    const response = await edge.inject({ url: '/', headers });
+    expect(tracer.memory.getFinishedSpans()).toEqual([]);
+    // Our own new trace, not sampled, random (W3C Level 2 traceresponse).
+    expect(response.headers.traceresponse).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/);
+    expect(response.headers.traceresponse).not.toContain(TRACE);
+  });
+
+  it('starts a plain new trace, with no link, when nothing valid arrived', async () => {
+    await edge.inject({ url: '/', headers: { 'x-b3-traceid': 'not-hex' } });
+    expect(server()[0]?.links).toEqual([]);
+  });
+});

@@ -1,55 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { blackHole, refusedUrl } from '@meshtrace/trace-tools';
 import { ExportResultCode } from '@opentelemetry/core';
-import { BatchSpanProcessor, type ReadableSpan, TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterEach, describe, expect, it } from 'vitest';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { describe, expect, it } from 'vitest';
 import { ExportCounters } from '../src/export-stats.ts';
 import { createResilientZipkinExporter, DropCountingProcessor } from '../src/resilient-exporter.ts';
+import { blackHoleCollector, failingCollectors, httpCollector, makeSpans } from './helpers/collectors.ts';
 
-/** Real sockets for each way a collector can fail; each test closes what it opened. */
-const closers: (() => void)[] = [];
-afterEach(() => {
-  for (const close of closers.splice(0)) close();
-});
-
-async function httpCollector(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/spans`;
-}
-
-/** A collector that accepts connections and never answers (closed after the test). */
-async function blackHoleCollector(): Promise<string> {
-  const endpoint = await blackHole('/api/v2/spans');
-  closers.push(() => endpoint.close());
-  return endpoint.url;
-}
-
-/** A collector address where nothing listens: connections are refused. */
-const refused = () => refusedUrl('/api/v2/spans');
-
-/** Ends `count` real spans through a provider and collects them as ReadableSpans. */
-function makeSpans(count: number): ReadableSpan[] {
-  const ended: ReadableSpan[] = [];
-  const provider = new TracerProvider({
-    spanProcessors: [
-      {
-        onStart() {},
-        onEnd: (span) => ended.push(span),
-        forceFlush: () => Promise.resolve(),
-        shutdown: () => Promise.resolve(),
-      },
-    ],
-  });
-  const tracer = provider.getTracer('test');
-  for (let i = 0; i < count; i++) tracer.startSpan(`span ${i}`).end();
-  return ended;
-}
+const ZIPKIN_PATH = '/api/v2/spans';
 
 async function exportOnce(url: string, timeoutMs: number, counters: ExportCounters) {
   const exporter = createResilientZipkinExporter({ url, timeoutMs }, counters);
@@ -63,7 +19,7 @@ async function exportOnce(url: string, timeoutMs: number, counters: ExportCounte
 describe('resilient Zipkin exporter', () => {
   it('counts delivered spans as exported', async () => {
     let bodies = 0;
-    const url = await httpCollector((req, res) => {
+    const url = await httpCollector(ZIPKIN_PATH, (req, res) => {
       req.resume();
       req.on('end', () => {
         bodies++;
@@ -78,24 +34,25 @@ describe('resilient Zipkin exporter', () => {
     expect(counters.snapshot()).toEqual({ exported: 3, failed: 0, dropped: 0 });
   });
 
-  it.each([
-    ['connection refused', refused],
-    ['answering 500', () => httpCollector((_req, res) => res.writeHead(500).end())],
-    ['answering after 2 s', () => httpCollector((_req, res) => setTimeout(() => res.end(), 2000).unref())],
-    ['accepting and never answering', blackHoleCollector],
-  ])('fails within its timeout when the collector is %s, and counts the spans as failed', async (_name, collector) => {
-    const counters = new ExportCounters();
-    const { result, elapsedMs } = await exportOnce(await collector(), 300, counters);
-    expect(result.code).toBe(ExportResultCode.FAILED);
-    expect((result.error as { code?: string }).code).toBe('MTR_ERR_SPAN_EXPORT');
-    // Loose bound: the 300 ms timeout, never the 2 s answer or an endless wait.
-    expect(elapsedMs).toBeLessThan(1500);
-    expect(counters.snapshot()).toEqual({ exported: 0, failed: 3, dropped: 0 });
-  });
+  it.each(failingCollectors(ZIPKIN_PATH))(
+    'fails within its timeout when the collector is %s, and counts the spans as failed',
+    async (_name, collector) => {
+      const counters = new ExportCounters();
+      const { result, elapsedMs } = await exportOnce(await collector(), 300, counters);
+      expect(result.code).toBe(ExportResultCode.FAILED);
+      expect((result.error as { code?: string }).code).toBe('MTR_ERR_SPAN_EXPORT');
+      // Loose bound: the 300 ms timeout, never the 2 s answer or an endless wait.
+      expect(elapsedMs).toBeLessThan(1500);
+      expect(counters.snapshot()).toEqual({ exported: 0, failed: 3, dropped: 0 });
+    },
+  );
 
   it('counts spans dropped on a full queue, and the batch processor stays bounded', async () => {
     const counters = new ExportCounters();
-    const exporter = createResilientZipkinExporter({ url: await blackHoleCollector(), timeoutMs: 200 }, counters);
+    const exporter = createResilientZipkinExporter(
+      { url: await blackHoleCollector(ZIPKIN_PATH), timeoutMs: 200 },
+      counters,
+    );
     const processor = new DropCountingProcessor(
       new BatchSpanProcessor({ exporter, maxQueueSize: 10, maxExportBatchSize: 5, scheduledDelayMillis: 60_000 }),
       10,

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   appHeaders,
   counterFrom,
@@ -8,12 +7,14 @@ import {
   isOperatorRoute,
   type Logger,
   metrics,
+  statusLabels,
 } from '@meshtrace/service-kit';
 import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, traceReport, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';
 import type { Dispatcher } from 'undici';
-import { type BackendConfig, delayOf } from './config.ts';
+import { type BackendConfig, delayCapOf, delayOf } from './config.ts';
+import { cutShortDelay } from './cut-short-delay.ts';
 import { callDownstreams } from './downstream.ts';
 import { echoBody } from './echo-body.ts';
 import { echoableEnv } from './echo-env.ts';
@@ -48,13 +49,16 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
     delay: delayOf(config),
     errorRate: config.errorRate,
     errorCode: config.errorCode,
-    maxDelayMs: config.maxDelayMs,
+    maxDelayMs: delayCapOf(config),
     maxResponseSize: config.maxResponseSize,
   };
 
-  if (deps.traced) await app.register(tracing, { ignore: isOperatorRoute });
-  await app.register(health, { controlRoutes: config.controlRoutes === 'on' });
-  await app.register(metrics, { service: { name: config.serviceName, version: config.serviceVersion } });
+  if (deps.traced)
+    await app.register(tracing, { ignore: isOperatorRoute, incomingContext: config.incomingTraceContext });
+  await app.register(health);
+  const statuses = [config.statusCode, config.errorCode];
+  await app.register(metrics, { service: { name: config.serviceName, version: config.serviceVersion }, statuses });
+  const statusLabel = statusLabels(statuses);
   for (const counter of SPAN_EXPORT_COUNTERS)
     counterFrom(app.metrics, counter.name, counter.help, () => counter.read(exportStats()));
   const downstreamDuration = new Histogram({
@@ -66,6 +70,13 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
   });
 
   await app.register(appHeaders, { name: config.serviceName, version: config.serviceVersion });
+
+  // Shutdown's drain begins with Fastify's preClose: every delay still running is cut short then.
+  const closing = new AbortController();
+  app.addHook('preClose', function cutDelaysShort(done) {
+    closing.abort();
+    done();
+  });
 
   // Echo any body as text, whatever its type.
   app.removeAllContentTypeParsers();
@@ -83,7 +94,15 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
     const span = request.trace?.span;
     if (fault.delayMs > 0) {
       span?.setAttribute(FAULT_ATTRIBUTES.delay, fault.delayMs);
-      await sleep(fault.delayMs);
+      request.log.debug({ delay_ms: fault.delayMs }, 'delaying the answer');
+      const end = await cutShortDelay(fault.delayMs, closing.signal, reply.raw);
+      // Nobody is left to answer; the tracing plugin ends the span as aborted.
+      if (end === 'client') return reply;
+      if (end === 'shutdown')
+        return reply
+          .code(503)
+          .header('connection', 'close')
+          .send({ error: 'shutting down', reason: `the ${fault.delayMs} ms delay was cut short` });
     }
     if (fault.status !== undefined) span?.setAttribute(FAULT_ATTRIBUTES.status, fault.status);
     if (fault.size !== undefined) span?.setAttribute(FAULT_ATTRIBUTES.size, fault.size);
@@ -98,7 +117,7 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
             elapsedMs: () => reply.elapsedTime,
           });
     for (const call of downstream) {
-      const outcome = call.status === undefined ? (call.error?.code ?? 'other') : String(call.status);
+      const outcome = call.status === undefined ? (call.error?.code ?? 'other') : statusLabel(call.status);
       downstreamDuration.observe({ url: call.url, outcome }, call.duration_ms / 1000);
       if (!call.ok)
         request.log.warn({ downstream: call.url, error: call.error, status: call.status }, 'downstream call failed');

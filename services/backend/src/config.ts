@@ -78,8 +78,9 @@ export const backendSchema = {
     type: 'integer',
     min: 0,
     max: 600_000,
-    default: 30_000,
-    description: 'Longest delay `DELAY` or a request may ask for; a request asking more gets a 400.',
+    default: 5000,
+    description:
+      'Longest delay `DELAY` or a request may ask for, and at most half of `SHUTDOWN_TIMEOUT_MS`; a request asking more gets a 400.',
   },
   maxResponseSize: {
     env: 'MAX_RESPONSE_SIZE',
@@ -103,7 +104,7 @@ export const backendSchema = {
     type: 'boolean',
     default: false,
     description:
-      'Add an `env` section to the JSON echo. Variables whose names look secret (TOKEN, SECRET, PASSWORD, KEY, ...) are never shown.',
+      'Add an `env` section to the JSON echo. Variables whose names look secret (TOKEN, SECRET, PASSWORD, KEY, ...) or whose values do (a URL with a password, a bearer token, a JWT, a private key) are never shown.',
   },
 } as const;
 
@@ -185,6 +186,40 @@ export const BACKEND_PACKAGE = Object.freeze({
 });
 
 /**
+ * The longest delay `DELAY` or a request may ask for: MAX_DELAY_MS, and at most half the shutdown
+ * budget. Shutdown cuts a running delay short anyway; the cap means one that somehow was not
+ * still ends with time left to drain and flush.
+ */
+export function delayCapOf(config: Pick<BackendConfig, 'maxDelayMs' | 'shutdownTimeoutMs'>): number {
+  return Math.min(config.maxDelayMs, Math.floor(config.shutdownTimeoutMs / 2));
+}
+
+/**
+ * Rules between settings, checked once each is valid on its own: each bound is another variable.
+ * - DELAY can pick at most the delay cap.
+ * - The socket timeout exceeds the longest a request can be quiet: its delay, then its downstream
+ *   calls. Otherwise the server itself would cut off the requests it was asked to delay.
+ */
+function boundIssues(config: ConfigOf<typeof backendSchema>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const cap = delayCapOf(config);
+  if (maxDelayOf(delayOf(config)) > cap)
+    issues.push({
+      setting: 'DELAY',
+      value: config.delay,
+      expected: `${DELAY_FORMS} of at most ${cap} (MAX_DELAY_MS=${config.maxDelayMs}, and half of SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs})`,
+    });
+  const longest = cap + config.downstreamTimeoutMs;
+  if (config.socketTimeoutMs <= longest)
+    issues.push({
+      setting: 'SOCKET_TIMEOUT_MS',
+      value: String(config.socketTimeoutMs),
+      expected: `an integer above ${longest}, the longest a request may take (its delay, at most ${cap}, plus DOWNSTREAM_TIMEOUT_MS=${config.downstreamTimeoutMs})`,
+    });
+  return issues;
+}
+
+/**
  * The backend's settings from its environment and http-echo-style flags (flags win).
  * @throws {ConfigError} listing every invalid setting and flag at once.
  */
@@ -200,15 +235,7 @@ export function loadBackendConfig(env: Env, argv: readonly string[] = []): Backe
     if (!(error instanceof ConfigError)) throw error;
     issues = error.issues;
   }
-  // Checked here, not per field: the bound is another variable.
-  if (config && maxDelayOf(delayOf(config)) > config.maxDelayMs)
-    issues = [
-      {
-        setting: 'DELAY',
-        value: config.delay,
-        expected: `${DELAY_FORMS} of at most MAX_DELAY_MS=${config.maxDelayMs}`,
-      },
-    ];
+  if (config) issues = [...issues, ...boundIssues(config)];
   if (!config || issues.length > 0 || flags.problems.length > 0) throw new ConfigError(issues, flags.problems);
   const identity = loadServiceIdentity(env, BACKEND_PACKAGE);
   return Object.freeze({ ...config, serviceName: identity.name, serviceVersion: identity.version });

@@ -11,7 +11,24 @@ export const REDACTED_HEADERS: ReadonlySet<string> = new Set([
   'x-amz-security-token',
   'x-csrf-token',
   'x-forwarded-client-cert',
+  // What authenticating proxies in front of an app add: oauth2-proxy's access token (both of its
+  // names), Google Cloud IAP's and Cloudflare Access's signed JWTs.
+  'x-forwarded-access-token',
+  'x-auth-request-access-token',
+  'x-goog-iap-jwt-assertion',
+  'cf-access-jwt-assertion',
 ]);
+
+/**
+ * Header families that carry credentials under several names: AWS ALB's OIDC headers
+ * (`x-amzn-oidc-accesstoken`, `-data`, `-identity`) and Azure App Service's tokens
+ * (`x-ms-token-aad-access-token`, `-id-token`, ...).
+ */
+const REDACTED_PREFIXES = ['x-amzn-oidc-', 'x-ms-token-'] as const;
+
+function isRedacted(name: string, redacted: ReadonlySet<string>): boolean {
+  return redacted.has(name) || REDACTED_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
 
 export const REDACTED = '[redacted]';
 
@@ -43,7 +60,7 @@ export function redactHeaders(
   const copy: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    copy[name] = redacted.has(name) ? REDACTED : value;
+    copy[name] = isRedacted(name, redacted) ? REDACTED : value;
   }
   return copy;
 }

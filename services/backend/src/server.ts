@@ -5,6 +5,8 @@
  * SIGTERM/SIGINT.
  */
 import {
+  buildAdminApp,
+  clientPoolStep,
   createLogger,
   delayStep,
   drainStep,
@@ -43,18 +45,22 @@ const dispatcher =
     ? new (await import('undici')).Agent({ connections: 64, keepAliveTimeout: 4_000 })
     : undefined;
 const app = await buildBackendApp({ config, logger, dispatcher, traced: isTracingStarted(), environment: process.env });
+// The readiness toggle, for operators only (see service-kit's admin.ts).
+const admin =
+  config.controlRoutes === 'on' ? await buildAdminApp({ logger, config, readiness: app.readiness }) : undefined;
 
 await runService({
   app,
   host: config.host,
   port: config.port,
+  admin: admin && { app: admin, host: config.adminHost, port: config.adminPort },
   log: logger,
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   shutdownSteps: [
     readinessStep(app),
     delayStep(config.shutdownDelayMs),
-    drainStep(app),
-    { name: 'http client pool', run: async () => dispatcher?.close() },
+    drainStep([app, admin]),
+    clientPoolStep(dispatcher),
     // Best effort: a collector that is down costs the spans (counted, one warn line), not the exit code.
     { name: 'span export', run: shutdownTracing, bestEffort: true },
   ],

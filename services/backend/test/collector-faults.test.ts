@@ -27,8 +27,8 @@ async function listenHttp(handler: Parameters<typeof createServer>[1]): Promise<
 }
 
 /** A collector that accepts connections and never answers (closed after the test). */
-async function blackHoleCollector(): Promise<string> {
-  const endpoint = await blackHole('/api/v2/spans');
+async function blackHoleCollector(path = '/api/v2/spans'): Promise<string> {
+  const endpoint = await blackHole(path);
   closers.push(() => endpoint.close());
   return endpoint.url;
 }
@@ -137,6 +137,46 @@ describe('a dead trace collector never costs a request', () => {
     expect(statuses.every((status) => status === 200)).toBe(true);
     expect(await backend.stop('SIGTERM')).toBe(0);
     expect(lossLines(backend)).toEqual([]);
+  });
+});
+
+describe('with OTEL_TRACES_EXPORTER=otlp, the same guarantees', () => {
+  const otlp = (url: string) => ({
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url,
+    OTEL_EXPORTER_OTLP_TIMEOUT: '300',
+  });
+
+  it('exports OTLP/HTTP (protobuf) to a real endpoint: the SERVER span continues the caller, no loss line', async () => {
+    const receiver = await startZipkinReceiver();
+    closers.push(() => receiver.close());
+    const backend = await startBackend('http://unused.invalid/', otlp(receiver.otlpUrl));
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await fetch(`${backend.url}/otlp`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(response.status).toBe(200);
+    await eventually(() => receiver.otlpSpans.length > 0, 'the SERVER span over OTLP');
+    expect(receiver.otlpSpans[0]).toMatchObject({
+      traceId,
+      parentId: '00f067aa0ba902b7',
+      service: 'backend',
+      kind: 'SERVER',
+    });
+    expect(await backend.stop('SIGTERM')).toBe(0);
+    expect(lossLines(backend)).toEqual([]);
+    expect(receiver.spans).toEqual([]);
+  });
+
+  it('an OTLP endpoint that hangs: every request succeeds, losses are counted in the metrics and one summary line, exit 0', async () => {
+    const backend = await startBackend('http://unused.invalid/', otlp(await blackHoleCollector('/v1/traces')));
+    const { statuses } = await load(backend.url, 50);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    await eventually(async () => (await lostSpans(backend)) === 50, 'all 50 spans counted as lost');
+    expect(await backend.stop('SIGTERM')).toBe(0);
+    const totals = /totals: 0 exported, (\d+) failed, (\d+) dropped/.exec(lossLines(backend).at(-1)?.msg ?? '');
+    expect(Number(totals?.[1]) + Number(totals?.[2])).toBe(50);
+    expect(backend.stderr()).not.toMatch(/"level":"error"/);
   });
 });
 

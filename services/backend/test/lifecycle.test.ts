@@ -74,22 +74,18 @@ describe('graceful shutdown', () => {
     expect(zipkin.spans.map((span) => span.tags?.['url.path'])).toContain('/twice');
   });
 
-  it('exits 0 on SIGINT too, and exits 1 if shutdown overruns its deadline', async () => {
+  it('exits 0 on SIGINT too, and when a shutdown delay outlasts the budget, it is cut short, still exit 0', async () => {
     const quick = await startService('backend', { env: { OTEL_SDK_DISABLED: 'true' } });
     expect(await quick.stop('SIGINT')).toBe(0);
 
-    const stuck = await startService('backend', {
-      env: {
-        OTEL_SDK_DISABLED: 'true',
-        DOWNSTREAM_URLS: slowUrl,
-        SHUTDOWN_TIMEOUT_MS: '100',
-        SHUTDOWN_DELAY_MS: '5000',
-      },
+    const slowToStop = await startService('backend', {
+      env: { OTEL_SDK_DISABLED: 'true', SHUTDOWN_TIMEOUT_MS: '400', SHUTDOWN_DELAY_MS: '60000' },
     });
-    expect(await stuck.stop('SIGTERM')).toBe(1);
-    expect(stuck.logs.find((line) => line.msg === 'shutdown incomplete')).toMatchObject({
-      err: expect.objectContaining({ code: 'ERR_SHUTDOWN_TIMEOUT' }),
-    });
+    expect(await slowToStop.stop('SIGTERM')).toBe(0);
+    expect(
+      slowToStop.logs.find((line) => String(line.msg).startsWith('shutdown: draining took too long')),
+    ).toMatchObject({ level: 'warn', step: 'delay' });
+    expect(slowToStop.logs.some((line) => line.msg === 'shutdown complete')).toBe(true);
   });
 });
 

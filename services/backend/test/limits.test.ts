@@ -101,6 +101,56 @@ describe('request limits', () => {
     expect(written).toBeLessThan(drip.length);
   });
 
+  /** A 3 s socket timeout, answers up to 64 MiB. No delay, a 1 ms downstream bound: no request is quiet for 3 s. */
+  const BIG_ANSWERS = {
+    SOCKET_TIMEOUT_MS: '3000',
+    MAX_DELAY_MS: '0',
+    DOWNSTREAM_TIMEOUT_MS: '1',
+    MAX_RESPONSE_SIZE: String(64 * 1024 * 1024),
+  };
+
+  it('drops a client that stops reading its answer after SOCKET_TIMEOUT_MS, and frees what it pinned', async () => {
+    const size = 64 * 1024 * 1024;
+    backend = await listenBackend(BIG_ANSWERS);
+    const { hostname, port } = new URL(backend.url);
+    const server = backend.app.server;
+    const connections = () =>
+      new Promise<number>((resolve, reject) =>
+        server.getConnections((error, n) => (error ? reject(error) : resolve(n))),
+      );
+    // Asks for 64 MiB, then never reads: the kernel's buffers take a few MiB, the server holds the rest.
+    const socket = connect(Number(port), hostname);
+    sockets.push(socket);
+    socket.pause();
+    socket.write(`GET /?size=${size} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await eventually(async () => (await connections()) === 1, 'connected');
+    await eventually(async () => (await connections()) === 0, 'the server dropped the connection');
+    // What is left to read is what the kernels had buffered, then the end: far from the whole answer.
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    socket.resume();
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(size);
+  });
+
+  it('a client that reads gets a whole answer larger than the kernel buffers, with the same timeout', async () => {
+    const size = 16 * 1024 * 1024;
+    backend = await listenBackend(BIG_ANSWERS);
+    const answer = await fetch(`${backend.url}/?size=${size}`);
+    expect((await answer.arrayBuffer()).byteLength).toBe(size);
+  });
+
+  it('refuses a SOCKET_TIMEOUT_MS that would cut off a delayed request, naming it', async () => {
+    await expect(listenBackend({ SOCKET_TIMEOUT_MS: '5000', MAX_DELAY_MS: '4000' })).rejects.toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      message:
+        'invalid SOCKET_TIMEOUT_MS="5000": expected an integer above 6000, the longest a request may take (its delay, at most 4000, plus DOWNSTREAM_TIMEOUT_MS=2000)',
+    });
+  });
+
   it('rejects invalid limits at start-up, naming the variable', async () => {
     await expect(listenBackend({ BODY_LIMIT_BYTES: '0' })).rejects.toMatchObject({
       code: 'ERR_CONFIG_INVALID',

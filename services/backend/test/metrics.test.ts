@@ -1,4 +1,6 @@
+import { OWN_STATUSES } from '@meshtrace/service-kit';
 import { startService, startZipkinReceiver } from '@meshtrace/trace-tools';
+import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/helpers/eventually.ts';
 import { listenBackend, type RunningBackend } from './helpers.ts';
@@ -35,7 +37,8 @@ describe('backend /metrics', () => {
     const backend = await listenBackend();
     backends.push(backend);
     const ok = { route: '/*', method: 'GET', status_code: '200' };
-    const teapot = { route: '/*', method: 'POST', status_code: '418' };
+    // 418 is neither the service's own status nor a configured one: counted by class (statusLabels()).
+    const teapot = { route: '/*', method: 'POST', status_code: '4xx' };
     const before = await scrape(backend.url);
     expect(sample(before, 'http_requests_total', ok)).toBe(0);
     for (let i = 0; i < 3; i++) await fetch(`${backend.url}/any/${i}`);
@@ -47,6 +50,32 @@ describe('backend /metrics', () => {
     expect(sample(after, 'http_requests_total', teapot)).toBe(1);
     expect(sample(after, 'http_request_duration_seconds_count', ok)).toBe(3);
     expect(after).not.toMatch(/route="\/(healthz|readyz|metrics)"/);
+  });
+
+  it('keeps the series count flat whatever statuses callers inject: 500 more add no series after the first few', async () => {
+    const backend = await listenBackend({ ECHO_STATUS_CODE: '201', ERROR_CODE: '503' });
+    backends.push(backend);
+    const series = async () => (await scrape(backend.url)).split('\n').filter((line) => /^http_/.test(line)).length;
+    // undici's request, not fetch: fetch turns a 407 into a network error, as the Fetch spec says.
+    const inject = async (statuses: readonly number[]) => {
+      for (const status of statuses) await (await request(`${backend.url}/?status=${status}`)).body.dump();
+    };
+    // The first few: each status labelled exactly (the service's own, the configured ones), one of each class.
+    const first = [...OWN_STATUSES, 201, 299, 307, 418, 599];
+    await inject(first);
+    const afterFirst = await series();
+    // Then 500 requests injecting every status from 200 to 599 (400 distinct), the 2xx ones twice.
+    const more = Array.from({ length: 500 }, (_, i) => 200 + (i % 400));
+    await inject(more);
+    expect(await series()).toBe(afterFirst);
+
+    const text = await scrape(backend.url);
+    const counted = [...text.matchAll(/^http_requests_total\{.*status_code="([^"]+)".*\} (\d+)$/gm)];
+    expect(new Set(counted.map((m) => m[1]))).toEqual(
+      new Set([...OWN_STATUSES.map(String), '201', '2xx', '3xx', '4xx', '5xx']),
+    );
+    // Every request is still counted, each under its status or its class.
+    expect(counted.reduce((sum, m) => sum + Number(m[2]), 0)).toBe(first.length + more.length);
   });
 
   it('times each downstream call by URL and outcome', async () => {

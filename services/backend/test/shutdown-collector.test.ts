@@ -72,4 +72,27 @@ describe('SIGTERM with spans still queued', () => {
     const { loss } = await stopCleanly(backend);
     expect(loss?.detail).toMatch(/shutdown deadline/);
   });
+
+  it('OTLP endpoint accepting and never answering, past the shutdown deadline: exit 0 at the deadline, spans counted', async () => {
+    const hung = await blackHole('/v1/traces');
+    closers.push(() => hung.close());
+    // OTEL_EXPORTER_OTLP_TIMEOUT's default (10 s) is longer than the 1.5 s shutdown.
+    const backend = await backendWithPendingSpans('http://unused.invalid/', {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: hung.url,
+      SHUTDOWN_TIMEOUT_MS: '1500',
+    });
+    const { loss } = await stopCleanly(backend);
+    expect(loss?.detail).toMatch(/shutdown deadline/);
+  });
+
+  it('OTLP endpoint refusing connections: exit 0, the 5 spans reported lost in one warn line', async () => {
+    const backend = await backendWithPendingSpans('http://unused.invalid/', {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: await refusedUrl('/v1/traces'),
+      // Retries of a refused connection stay within this budget.
+      OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
+    });
+    await stopCleanly(backend);
+  });
 });

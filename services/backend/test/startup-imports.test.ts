@@ -35,7 +35,7 @@ async function packagesLoadedBy(env: Record<string, string>): Promise<Set<string
     ['--conditions=source', '--import', PACKAGE_LOGGER, '--import', '@meshtrace/tracing/register', 'src/server.ts'],
     {
       cwd: backendDir,
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

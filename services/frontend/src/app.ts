@@ -11,7 +11,7 @@ import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, tracedRequest,
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { FrontendConfig } from './config.ts';
-import { LoopControl, parseLoopCommand } from './loop-control.ts';
+import { LoopControl } from './loop-control.ts';
 import { registerLoopMetrics } from './loop-metrics.ts';
 import { LoopStats } from './loop-stats.ts';
 import { ui } from './ui-routes.ts';
@@ -22,7 +22,7 @@ export interface FrontendDeps {
   readonly dispatcher: Dispatcher;
   /** Record spans (false when OTEL_SDK_DISABLED=true). */
   readonly traced: boolean;
-  /** The loop's status and controls, served on `/loop`; without one, `/loop` reports no loop. */
+  /** The loop's status, served on `GET /loop` (its controls are on the admin listener); without one, it reports no loop. */
   readonly loop?: LoopControl;
 }
 
@@ -46,9 +46,10 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
     deps.loop ??
     new LoopControl({ mode: config.loopMode, concurrency: config.loopConcurrency, stats: new LoopStats() });
   const app = Fastify(fastifyOptions(deps.logger, config));
-  if (deps.traced) await app.register(tracing, { ignore: isOperatorRoute });
+  if (deps.traced)
+    await app.register(tracing, { ignore: isOperatorRoute, incomingContext: config.incomingTraceContext });
   await app.register(appHeaders, { name: config.serviceName, version: config.serviceVersion });
-  await app.register(health, { controlRoutes: config.controlRoutes === 'on' });
+  await app.register(health);
   await app.register(metrics, { service: { name: config.serviceName, version: config.serviceVersion } });
   for (const counter of SPAN_EXPORT_COUNTERS)
     counterFrom(app.metrics, counter.name, counter.help, () => counter.read(exportStats()));
@@ -88,17 +89,8 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
       },
     });
   });
+  // Read-only, like /metrics: what the loop is doing. Changing it is `POST /loop` on the admin listener.
   app.get('/loop', { config: { control: true } }, async function loopStatus() {
-    return loop.status();
-  });
-
-  if (config.controlRoutes === 'off') return app;
-  app.post('/loop', { config: { control: true } }, async function controlLoop(request, reply) {
-    const parsed = parseLoopCommand(request.body);
-    if (!parsed.ok) return reply.code(400).send({ error: 'invalid loop command', reason: parsed.reason });
-    if (!loop.attached)
-      return reply.code(409).send({ error: 'no loop', reason: 'the loop is not running (LOOP_MODE=off)' });
-    loop.apply(parsed.command);
     return loop.status();
   });
   return app;

@@ -5,6 +5,8 @@
  * finishes), server drained, client pool closed, spans flushed.
  */
 import {
+  buildAdminApp,
+  clientPoolStep,
   createLogger,
   delayStep,
   drainStep,
@@ -14,6 +16,7 @@ import {
 } from '@meshtrace/service-kit';
 import { isTracingStarted, shutdownTracing, traceLogFields } from '@meshtrace/tracing';
 import { Agent } from 'undici';
+import { loopAdminRoutes } from './admin-routes.ts';
 import { buildFrontendApp } from './app.ts';
 import { type FrontendConfig, loadFrontendConfig, loopIntervalOf, targetsOf } from './config.ts';
 import { type Loop, startLoop } from './loop.ts';
@@ -38,12 +41,18 @@ const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 4_000 });
 const stats = new LoopStats();
 const control = new LoopControl({ mode: config.loopMode, concurrency: config.loopConcurrency, stats });
 const app = await buildFrontendApp({ config, logger, dispatcher, traced: isTracingStarted(), loop: control });
+// The readiness toggle and POST /loop, for operators only (see service-kit's admin.ts).
+const admin =
+  config.controlRoutes === 'on'
+    ? await buildAdminApp({ logger, config, readiness: app.readiness, routes: loopAdminRoutes(control) })
+    : undefined;
 let loop: Loop | undefined;
 
 await runService({
   app,
   host: config.host,
   port: config.port,
+  admin: admin && { app: admin, host: config.adminHost, port: config.adminPort },
   log: logger,
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   shutdownSteps: [
@@ -51,8 +60,8 @@ await runService({
     // No new ticks; the one in flight finishes (its span is flushed below).
     { name: 'loop', run: () => loop?.stop() },
     delayStep(config.shutdownDelayMs),
-    drainStep(app),
-    { name: 'http client pool', run: () => dispatcher.close() },
+    drainStep([app, admin]),
+    clientPoolStep(dispatcher),
     // Best effort: a collector that is down costs the spans (counted, one warn line), not the exit code.
     { name: 'span export', run: shutdownTracing, bestEffort: true },
   ],

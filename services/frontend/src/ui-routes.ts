@@ -26,11 +26,13 @@ const SCRIPTS = fileURLToPath(new URL('../dist/public/', import.meta.url));
 /** Only what the page loads: no TypeScript, declarations or tsconfig from either folder. */
 const SERVED = /^\/(?:[\w-]+\.(?:html|css|js))?$/;
 
-/** Everything loads from this origin, nothing inline: the page works offline and in air-gapped clusters. */
+/**
+ * Everything loads from this origin, nothing inline: the page works offline and in air-gapped
+ * clusters. (`nosniff` is on every answer of the service: service-kit's app-headers.ts.)
+ */
 const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 } as const;
 

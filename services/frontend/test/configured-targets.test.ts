@@ -89,7 +89,7 @@ describe('the frontend calls TARGET_URL only', () => {
 
   it('and POST /loop takes no target', async () => {
     const body = JSON.stringify({ url: `http://${decoy.host}/steal`, target: `http://${decoy.host}/steal` });
-    const response = await fetch(`${frontend.url}/loop`, {
+    const response = await fetch(`${frontend.adminUrl}/loop`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,

@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 /**
  * Probe and control routes are the operator's: they answer like every route (with
  * X-App-Name/X-App-Version), but never make a span, so `pnpm demo` and `verify` only judge
- * real requests. CONTROL_ROUTES=off removes the routes that change the service.
+ * real requests. What changes the service (`POST /loop`, the readiness toggle) is only on the
+ * admin listener; CONTROL_ROUTES=off removes that listener.
  */
 
 let zipkin: ZipkinReceiver;
@@ -37,13 +38,13 @@ describe('operator routes', () => {
     frontend = await startService('frontend', {
       env: { TARGET_URL: targetUrl, OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.url, OTEL_BSP_SCHEDULE_DELAY: '20' },
     });
-    const url = frontend.url;
+    const { url, adminUrl } = frontend;
     const json = { 'content-type': 'application/json' };
     const operator = [
       fetch(`${url}/loop`),
-      fetch(`${url}/loop`, { method: 'POST', headers: json, body: '{"action":"pause"}' }),
-      fetch(`${url}/readyz/disable`, { method: 'POST' }),
-      fetch(`${url}/readyz/enable`, { method: 'POST' }),
+      fetch(`${adminUrl}/loop`, { method: 'POST', headers: json, body: '{"action":"pause"}' }),
+      fetch(`${adminUrl}/readyz/disable`, { method: 'POST', headers: json }),
+      fetch(`${adminUrl}/readyz/enable`, { method: 'POST', headers: json }),
       fetch(`${url}/readyz`),
       fetch(`${url}/healthz`),
       fetch(`${url}/metrics`),
@@ -78,14 +79,45 @@ describe('operator routes', () => {
     }
   });
 
-  it('CONTROL_ROUTES=off removes POST /loop and the readiness toggle; status stays readable', async () => {
+  it('the traffic port has no route that changes the service; the admin listener has them', async () => {
+    frontend = await startService('frontend', { env: { TARGET_URL: targetUrl, LOOP_RATE: '20' } });
+    const json = { 'content-type': 'application/json' };
+    const post = (base: string | undefined, path: string) =>
+      fetch(`${base}${path}`, { method: 'POST', headers: json, body: '{"action":"pause"}' });
+    for (const path of ['/loop', '/readyz/disable', '/readyz/enable'])
+      expect([path, (await post(frontend.url, path)).status]).toEqual([path, 404]);
+    expect(await (await fetch(`${frontend.url}/loop`)).json()).toMatchObject({ state: 'running' });
+    expect((await fetch(`${frontend.url}/readyz`)).status).toBe(200);
+
+    expect(await (await post(frontend.adminUrl, '/loop')).json()).toMatchObject({ state: 'paused' });
+    expect(await (await fetch(`${frontend.url}/loop`)).json()).toMatchObject({ state: 'paused' });
+  });
+
+  it('a page cannot pause the loop: a no-cors POST without a body type, or any POST with Origin, changes nothing', async () => {
+    frontend = await startService('frontend', { env: { TARGET_URL: targetUrl, LOOP_RATE: '20' } });
+    const attempts = [
+      fetch(`${frontend.adminUrl}/loop`, { method: 'POST' }),
+      fetch(`${frontend.adminUrl}/loop`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: '{"action":"pause"}',
+      }),
+      fetch(`${frontend.adminUrl}/loop`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: frontend.url },
+        body: '{"action":"pause"}',
+      }),
+    ];
+    expect((await Promise.all(attempts)).map((response) => response.status)).toEqual([415, 415, 403]);
+    expect(await (await fetch(`${frontend.url}/loop`)).json()).toMatchObject({ state: 'running' });
+  });
+
+  it('CONTROL_ROUTES=off: no admin listener; status stays readable', async () => {
     frontend = await startService('frontend', {
       env: { TARGET_URL: targetUrl, LOOP_MODE: 'off', CONTROL_ROUTES: 'off' },
     });
-    const post = (path: string) => fetch(`${frontend?.url}${path}`, { method: 'POST', body: '{"action":"pause"}' });
-    expect((await post('/loop')).status).toBe(404);
-    expect((await post('/readyz/disable')).status).toBe(404);
-    expect((await post('/readyz/enable')).status).toBe(404);
+    expect(frontend.adminUrl).toBeUndefined();
+    expect(frontend.logs.filter((line) => String(line.msg).includes('listening'))).toHaveLength(1);
     expect((await fetch(`${frontend.url}/loop`)).status).toBe(200);
     expect((await fetch(`${frontend.url}/readyz`)).status).toBe(200);
   });

@@ -48,8 +48,9 @@ async function loopStatus(): Promise<Record<string, unknown>> {
   return (await (await fetch(`${frontend?.url}/loop`)).json()) as Record<string, unknown>;
 }
 
+/** On the admin listener: the traffic port has no POST /loop. */
 function postLoop(body: unknown): Promise<Response> {
-  return fetch(`${frontend?.url}/loop`, {
+  return fetch(`${frontend?.adminUrl}/loop`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),

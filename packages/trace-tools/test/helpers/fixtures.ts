@@ -82,3 +82,33 @@ export const meshChain: TraceSpan[] = [
   ),
   span('00000000000000c1', '00000000000000e4', 'backend-2', 'GET /*', 'SERVER', 8, 12),
 ];
+
+/**
+ * The same chain in Istio's ambient mode: no sidecars; each hop passes one waypoint, whose span
+ * sits between the caller's CLIENT span and the callee's SERVER span (service `waypoint.default`).
+ */
+export const ambientChain: TraceSpan[] = [
+  span('00000000000000a1', undefined, 'frontend', 'loop tick', 'INTERNAL', 0, 30),
+  span('00000000000000a2', '00000000000000a1', 'frontend', 'GET', 'CLIENT', 1, 28),
+  span(
+    '00000000000000e1',
+    '00000000000000a2',
+    'waypoint.default',
+    'backend.default.svc.cluster.local:80/*',
+    'SERVER',
+    2,
+    26,
+  ),
+  span('00000000000000b1', '00000000000000e1', 'backend', 'GET /*', 'SERVER', 4, 22),
+  span('00000000000000b2', '00000000000000b1', 'backend', 'GET', 'CLIENT', 5, 18),
+  span(
+    '00000000000000e3',
+    '00000000000000b2',
+    'waypoint.default',
+    'backend-2.default.svc.cluster.local:80/*',
+    'SERVER',
+    6,
+    16,
+  ),
+  span('00000000000000c1', '00000000000000e3', 'backend-2', 'GET /*', 'SERVER', 8, 10),
+];

@@ -1,7 +1,8 @@
 /**
  * The propagation explorer: wires the form to `GET /ui/api/send`, draws the
  * hop reports it answers with, and keeps the loop panel fresh from
- * `GET /ui/api/loop`, with pause, resume and rate through `POST /loop`.
+ * `GET /ui/api/loop`. It shows the loop, never controls it: that is the
+ * operator's `POST /loop`, on an admin listener no page can reach.
  * Every URL is relative, so the page works behind a port-forward or a path prefix.
  */
 
@@ -86,31 +87,11 @@ async function refreshLoop(): Promise<void> {
     byId('loop-summary').replaceChildren(renderLoopSummary(status));
     byId('loop-ticks').replaceChildren(renderTicks(status, jaegerUiUrl));
     const attached = status.state !== 'off';
-    const toggle = byId<HTMLButtonElement>('loop-toggle');
-    toggle.disabled = !attached || status.state === 'finished' || status.state === 'stopped';
-    toggle.textContent = status.state === 'paused' ? 'Resume' : 'Pause';
-    byId<HTMLButtonElement>('rate-set').disabled = !attached;
-    // The loop's own rate, unless the user is typing a new one.
-    const rate = byId<HTMLInputElement>('rate');
-    if (attached && document.activeElement !== rate) rate.value = String(status.rate);
     byId('loop-note').textContent = attached ? '' : 'The loop is off (LOOP_MODE=off): send requests above instead.';
   } catch {
     byId('loop-note').textContent = 'Could not read the loop status; retrying.';
   }
   if (!document.hidden) loopTimer = window.setTimeout(refreshLoop, LOOP_REFRESH_MS);
-}
-
-async function controlLoop(command: { action?: 'pause' | 'resume'; rate?: number }): Promise<void> {
-  const response = await fetch('../loop', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(command),
-  });
-  if (!response.ok) {
-    const body = (await readJson(response)) as { reason?: string } | undefined;
-    byId('loop-note').textContent = body?.reason ?? `The loop refused: ${response.status}`;
-  }
-  await refreshLoop();
 }
 
 async function start(): Promise<void> {
@@ -120,14 +101,6 @@ async function start(): Promise<void> {
   byId('new-ids').addEventListener('click', fillPreset);
   fillPreset();
   byId<HTMLFormElement>('send-form').addEventListener('submit', (event) => void send(event));
-  byId('loop-toggle').addEventListener('click', (event) => {
-    const paused = (event.currentTarget as HTMLButtonElement).textContent === 'Resume';
-    void controlLoop({ action: paused ? 'resume' : 'pause' });
-  });
-  byId<HTMLFormElement>('rate-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    void controlLoop({ rate: Number(byId<HTMLInputElement>('rate').value) });
-  });
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void refreshLoop();
   });
