@@ -436,10 +436,12 @@ const jaegerPorts = () => {
 };
 
 describe('Jaeger (the whole demo)', () => {
-  test('is v2, pinned, the same version as in docker-compose.yml, outside the mesh', () => {
-    expect(jaegerContainer.image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+$/);
+  test('is v2, pinned by tag and digest, the same version as in docker-compose.yml, outside the mesh', () => {
+    // The digest makes the tag a label only: a tag can be moved to another image, a digest cannot.
+    expect(jaegerContainer.image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
+    // Compose keeps the tag alone: a locally built stand-in (../shared/tools/container-lab) has no registry digest.
     const compose = readRepoYaml<{ services: { jaeger: { image: string } } }>('docker-compose.yml');
-    expect(jaegerContainer.image).toBe(compose.services.jaeger.image);
+    expect(jaegerContainer.image?.split('@')[0]).toBe(compose.services.jaeger.image);
     expect(demo.podLabels(jaeger)).toMatchObject({
       'sidecar.istio.io/inject': 'false',
       'istio.io/dataplane-mode': 'none',

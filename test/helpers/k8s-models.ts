@@ -1,5 +1,6 @@
 import * as gateways from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
 import * as istioInstall from '@kubernetes-models/istio/install.istio.io/v1alpha1';
+import * as istioSecurity from '@kubernetes-models/istio/security.istio.io/v1';
 import * as istioTelemetry from '@kubernetes-models/istio/telemetry.istio.io/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as core from 'kubernetes-models/v1';
@@ -21,7 +22,7 @@ function isModelClass(value: unknown): value is ModelClass {
 
 /** Every model class of the API groups these manifests use, by `apiVersion/kind`. */
 const MODELS = new Map(
-  [core, apps, istioTelemetry, istioInstall, gateways]
+  [core, apps, istioTelemetry, istioSecurity, istioInstall, gateways]
     .flatMap((module) => Object.values(module))
     .filter(isModelClass)
     .map((model) => [`${model.apiVersion}/${model.kind}`, model] as const),
