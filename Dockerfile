@@ -30,7 +30,8 @@ COPY package.json tsconfig.base.json ./
 COPY packages packages
 COPY services services
 RUN pnpm install --frozen-lockfile --offline
-# The two services and the packages they reference (trace-tools is a dev tool, not in any image).
+# The two services and the packages they reference (the frontend's explorer judges traces with
+# trace-tools' analysis; the demo and verify CLIs beside it are never run in an image).
 RUN pnpm exec tsc --build services/backend services/frontend
 # `deploy` copies each service with its production dependencies only (workspace packages included
 # as real folders), so the runtime needs neither pnpm nor the workspace. What it copies of a

@@ -1,9 +1,10 @@
 /**
  * `pnpm ui:screenshot`: the README's pictures of the propagation explorer,
  * taken from the real page. Starts backend-2, backend and the frontend on
- * loopback (spans go to an in-process Zipkin endpoint), sends one B3 request
+ * loopback (spans go to an in-process Zipkin endpoint), sends one request
  * from the page in headless Chromium, and saves the page at desktop width
- * (light) and at 360 px (dark), plus the PROPAGATION=off chain.
+ * (light, the default preset), at 360 px (dark, no headers: a joined trace),
+ * and the PROPAGATION=off chain.
  */
 import { startService, startZipkinReceiver } from '@meshtrace/trace-tools';
 import { launchBrowser } from '../services/frontend/test/browser.ts';
@@ -24,10 +25,24 @@ const frontendOff = await startService('frontend', {
 });
 
 const shots = [
-  { file: 'ui-desktop.png', url: frontend.url, width: 1280, colorScheme: 'light', fullPage: true },
-  // One phone screen, scrolled to the hops: the whole page is many screens long at 360 px.
-  { file: 'ui-phone-dark.png', url: frontend.url, width: 360, colorScheme: 'dark', fullPage: false },
-  { file: 'ui-broken.png', url: frontendOff.url, width: 1280, colorScheme: 'light', fullPage: true },
+  {
+    file: 'ui-desktop.png',
+    url: frontend.url,
+    preset: 'B3 multi-header, sampled',
+    width: 1280,
+    colorScheme: 'light',
+    fullPage: true,
+  },
+  // One phone screen, scrolled to the verdict and hops: the whole page is many screens long at 360 px.
+  { file: 'ui-phone-dark.png', url: frontend.url, preset: 'Nothing', width: 360, colorScheme: 'dark', fullPage: false },
+  {
+    file: 'ui-broken.png',
+    url: frontendOff.url,
+    preset: 'B3 multi-header, sampled',
+    width: 1280,
+    colorScheme: 'light',
+    fullPage: true,
+  },
 ] as const;
 
 try {
@@ -39,7 +54,7 @@ try {
       const page = await browser.context.newPage();
       await page.goto(`${shot.url}/ui/`);
       await page.locator('body[data-ready]').waitFor();
-      await page.getByLabel('What the request carries').selectOption({ label: 'B3 multi-header, sampled' });
+      await page.getByLabel('What the request carries').selectOption({ label: shot.preset });
       await page.getByRole('button', { name: 'Send', exact: true }).click();
       await page.locator('.chain').waitFor();
       await page.locator('.ticks, #loop-note:not(:empty)').first().waitFor();

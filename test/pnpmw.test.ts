@@ -9,7 +9,8 @@ import { REPO_ROOT } from './helpers/repo.ts';
 const run = promisify(execFile);
 
 /**
- * `./pnpmw` on a first install says what it is doing: one line per phase with its time. The
+ * `./pnpmw` on a first install says what it is doing: one line per phase with its time; before
+ * the tests it names the browser, manifest renderer and curl they will use, or stops. The
  * copy below is the repository's files as a clone has them (no node_modules, no dist); only
  * .toolchain is linked from this checkout, so the test needs no Node download.
  */
@@ -52,6 +53,25 @@ describe('./pnpmw on a fresh clone', () => {
     // Once installed, a command's output is its own: no phase lines.
     const again = await run(join(copy, 'pnpmw'), ['--silent', 'exec', 'node', '-e', ''], { cwd: copy });
     expect(again.stderr).toBe('');
+
+    // The tools the tests need, found (this machine has them) and announced one line each.
+    const tools = await run(join(copy, 'pnpmw'), ['test-tools'], { cwd: copy });
+    expect(tools.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^pnpmw: browser: \/\S+ (found|from CHROMIUM_PATH), \d+\.\d s$/),
+      expect.stringMatching(/^pnpmw: manifests: \/\S+\/(kubectl|kustomize) found, \d+\.\d s$/),
+      expect.stringMatching(/^pnpmw: curl: \/\S+\/curl found, \d+\.\d s$/),
+    ]);
+    // A browser named but not there: one line saying what to do, at once, before any test runs.
+    const refused = await run(join(copy, 'pnpmw'), ['check'], {
+      cwd: copy,
+      env: { ...process.env, CHROMIUM_PATH: '/nowhere/chromium' },
+    }).catch((error: { code: number; stderr: string; stdout: string }) => error);
+    expect(refused).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr:
+        'pnpmw: CHROMIUM_PATH=/nowhere/chromium is not an executable file: point it at Chromium or Chrome, or unset it\n',
+    });
   }, 240_000);
 });
 

@@ -16,6 +16,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUILD_COMMAND, deployCommand } from './helpers/commands.ts';
 import { parseDockerfile, stageNamed } from './helpers/dockerfile.ts';
+import { eventually } from './helpers/eventually.ts';
 import { REPO_ROOT, readRepoFile } from './helpers/repo.ts';
 import { type RunningService, startService } from './helpers/service-process.ts';
 import { SERVICES, serviceNamed } from './helpers/services.ts';
@@ -213,6 +214,9 @@ describe("the images' compile cache, filled as the build fills it", () => {
       },
     });
     running.push(started);
+    // Node's trace goes to stderr, "listening" to stdout: the two pipes are read in no fixed
+    // order, so wait for the line about app.js (loaded before the service listens) to be read.
+    await eventually(() => /dist\/app\.js was (accepted|rejected)/.test(started.output()), 'the trace of app.js');
     const log = started.output();
     expect(log).toMatch(/V8 code cache for ESM file:\/\/\S+\/dist\/app\.js was accepted/);
     expect(log).toMatch(/V8 code cache for ESM file:\/\/\S+\/@opentelemetry\/sdk-node\/\S+ was accepted/);

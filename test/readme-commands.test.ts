@@ -174,7 +174,8 @@ const stopsCleanlyAfter =
         .split(/127\.0\.0\.1:\d+/)
         .map(literal)
         .join('127\\.0\\.0\\.1:\\d+');
-      expect(run.output()).toMatch(new RegExp(pattern));
+      // Nothing before it: no line of pnpm's or npm's.
+      expect(run.output()).toMatch(new RegExp(`^${pattern}`));
     }
     expect(await run.stop('SIGINT')).toBe(0);
     expect(run.output()).toMatch(/stopped: frontend exit 0, backend exit 0, backend-2 exit 0/);

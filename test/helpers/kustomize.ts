@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT, repoPath } from './repo.ts';
 
@@ -19,18 +19,49 @@ export function parseObjects(text: string): K8sObject[] {
     .filter((object): object is K8sObject => object !== null);
 }
 
+type Renderer = { command: string; args: (dir: string) => string[] };
+
 /**
- * `kubectl kustomize <dir>`: what `kubectl apply -k <dir>` would send. kubectl is
- * required, not optional: without it these manifests are not checked at all.
+ * The renderer `./pnpmw check` found or installed (MESHTRACE_KUSTOMIZE: a kubectl or a kustomize),
+ * else kubectl, then kustomize, on PATH. kubectl's `kustomize` and kustomize's `build` render
+ * the same objects.
+ */
+function findRenderer(): Renderer {
+  const forKubectl = (command: string) => ({ command, args: (dir: string) => ['kustomize', dir] });
+  const chosen = process.env.MESHTRACE_KUSTOMIZE;
+  if (chosen)
+    return basename(chosen) === 'kustomize' ? { command: chosen, args: (dir) => ['build', dir] } : forKubectl(chosen);
+  for (const candidate of ['kubectl', 'kustomize']) {
+    try {
+      execFileSync(candidate, candidate === 'kubectl' ? ['version', '--client'] : ['version'], { stdio: 'ignore' });
+      return candidate === 'kubectl' ? forKubectl(candidate) : { command: candidate, args: (dir) => ['build', dir] };
+    } catch {
+      // not installed: try the next one
+    }
+  }
+  const installed = `${REPO_ROOT}.toolchain/kubectl/kubectl`;
+  return forKubectl(existsSync(installed) ? installed : 'kubectl');
+}
+
+let renderer: Renderer | undefined;
+
+/**
+ * `kubectl kustomize <dir>`: what `kubectl apply -k <dir>` would send. A renderer is
+ * required, not optional: without one these manifests are not checked at all.
  */
 export function kustomize(dir: string): K8sObject[] {
+  renderer ??= findRenderer();
+  const { command, args } = renderer;
   let output: string;
   try {
-    output = execFileSync('kubectl', ['kustomize', dir], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    output = execFileSync(command, args(dir), { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
   } catch (error) {
     const { code, stderr } = error as { code?: string; stderr?: string };
-    if (code === 'ENOENT') throw new Error('kubectl is not on PATH: install kubectl (1.27+) to render and check k8s/');
-    throw new Error(`kubectl kustomize ${dir} failed:\n${stderr ?? String(error)}`);
+    if (code === 'ENOENT')
+      throw new Error(
+        'no kubectl or kustomize on PATH: run ./pnpmw test-tools, or install kubectl 1.27+ or kustomize 5+',
+      );
+    throw new Error(`${basename(command)} ${args(dir).join(' ')} failed:\n${stderr ?? String(error)}`);
   }
   return parseObjects(output);
 }

@@ -22,6 +22,8 @@ export interface DemoOptions {
   readonly forwardUrl?: string;
   /** Port of the embedded Zipkin endpoint (0: any free port). */
   readonly port: number;
+  /** The frontend's port, so its /ui/ page has an address you can keep open (unset: any free port). */
+  readonly frontendPort?: number;
   /** A trace with its root is drawn after this long without a new span. */
   readonly quietMs: number;
   /** Stop by itself after this long, as if Ctrl-C was pressed. */
@@ -71,6 +73,8 @@ Options:
   --forward <url>       also POST every batch to this Zipkin v2 endpoint, with --exporter zipkin,
                           e.g. http://localhost:9411/api/v2/spans (failures are reported, never fatal)
   --port <port>         port of the embedded endpoint (default 0: any free port)
+  --frontend-port <port>  the frontend's port, e.g. 8080 for http://127.0.0.1:8080/ui/
+                          (default: any free port)
   --quiet <ms>          a trace is complete when its root has arrived and no span came
                           for this long (default 600)
   --duration <time>     stop after this long, e.g. 20s (default: run until Ctrl-C)
@@ -101,6 +105,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoCommand {
         exporter: { type: 'string' },
         forward: { type: 'string' },
         port: { type: 'string' },
+        'frontend-port': { type: 'string' },
         quiet: { type: 'string' },
         duration: { type: 'string' },
         mesh: { type: 'string' },
@@ -117,6 +122,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoCommand {
   const forward = str('forward');
   const duration = str('duration');
   const mesh = meshFlags(str('mesh'), str('sidecar-sampling'), str('propagators'));
+  const frontendPort = str('frontend-port');
   const exporter = choiceFlag('exporter', str('exporter'), ['zipkin', 'otlp'] as const, 'zipkin');
   // The forwarder re-POSTs what arrived, and it speaks only Zipkin v2.
   if (forward !== undefined && exporter !== 'zipkin')
@@ -131,6 +137,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoCommand {
       exporter,
       ...(forward === undefined ? {} : { forwardUrl: urlFlag('forward', forward) }),
       port: integerFlag('port', str('port'), 0, 0, 65_535),
+      ...(frontendPort === undefined ? {} : { frontendPort: integerFlag('frontend-port', frontendPort, 0, 1, 65_535) }),
       quietMs: integerFlag('quiet', str('quiet'), 600, 50, 60_000),
       ...(duration === undefined ? {} : { durationMs: durationFlag('duration', duration, 0) }),
       ...(mesh === undefined ? {} : { mesh }),

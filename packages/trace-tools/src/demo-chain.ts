@@ -20,7 +20,11 @@ const CHILD_SHUTDOWN_MS = 5_000;
  * halfway down the chain. Through the sidecars of --mesh a tick takes several hops longer.
  */
 const BACKEND_SHUTDOWN_DELAY_MS = 1_000;
-const STARTUP_TIMEOUT_MS = 20_000;
+/**
+ * How long `starting` services, started together, get to answer /readyz. Each loads Node and the
+ * SDK (about a second of CPU here), so on two busy cores a longer chain needs longer.
+ */
+export const startupDeadlineMs = (starting: number): number => 10_000 + 5_000 * starting;
 /** Log lines kept per child, shown if it dies unexpectedly. */
 const KEPT_LINES = 20;
 
@@ -29,6 +33,8 @@ export interface ChainOptions {
   readonly mode: LoopMode;
   readonly intervalMs: number;
   readonly propagationOff: boolean;
+  /** The frontend's port (unset: any free port). */
+  readonly frontendPort?: number;
   /** OTEL_EXPORTER_ZIPKIN_ENDPOINT for every service. */
   readonly zipkinUrl: string;
   /** When set, every service exports OTLP/HTTP here instead (OTEL_TRACES_EXPORTER=otlp). */
@@ -131,14 +137,22 @@ function startService(dir: 'frontend' | 'backend', name: string, port: number, e
   return { name, url: `http://127.0.0.1:${port}/`, pid: child.pid, child, exit, lines };
 }
 
-/** Resolves once `/readyz` answers 200; rejects if the child exits or the deadline passes. */
-async function waitReady(member: Running): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  let exited = false;
-  void member.exit.then(() => {
-    exited = true;
+/** Its last lines of output, or what it means that there are none. */
+function lastLines(member: Running, exited: boolean): string {
+  if (member.lines.length > 0) return `; its last lines:\n${member.lines.map((l) => `  ${l}`).join('\n')}`;
+  return exited
+    ? ', and printed nothing'
+    : ': it printed nothing yet (a busy machine starts slowly: try again, or fewer --backends)';
+}
+
+/** Resolves once `/readyz` answers 200; rejects, saying why, if the child exits or the deadline passes. */
+async function waitReady(member: Running, deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  let exit: StopResult | undefined;
+  void member.exit.then((result) => {
+    exit = result;
   });
-  while (Date.now() < deadline && !exited) {
+  while (Date.now() < deadline && !exit) {
     try {
       const { statusCode, body } = await request(new URL('/readyz', member.url), { headersTimeout: 1_000 });
       await body.dump();
@@ -148,9 +162,10 @@ async function waitReady(member: Running): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(
-    `${member.name} did not become ready${exited ? ' (it exited)' : ''}:\n${member.lines.map((l) => `  ${l}`).join('\n')}`,
-  );
+  const what = exit
+    ? `exited (${exit.code === null ? exit.signal : `code ${exit.code}`}) before it became ready`
+    : `did not become ready within ${deadlineMs / 1000} s`;
+  throw new Error(`${member.name} ${what}${lastLines(member, exit !== undefined)}`);
 }
 
 async function stopAll(members: readonly Running[]): Promise<StopResult[]> {
@@ -176,7 +191,8 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
   const exportTo = options.otlpUrl
     ? { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: options.otlpUrl }
     : { OTEL_EXPORTER_ZIPKIN_ENDPOINT: options.zipkinUrl };
-  const ports = await Promise.all([...names, 'frontend'].map(() => freePort()));
+  const ports = await Promise.all(names.map(() => freePort()));
+  ports.push(options.frontendPort ?? (await freePort()));
   const appUrl = (i: number) => `http://127.0.0.1:${ports[i]}/`;
   const sidecars = options.mesh ? await meshFor(names, appUrl, options.mesh, options.zipkinUrl) : undefined;
   // Who calls backend i: the caller's outbound sidecar in a mesh, else the backend itself.
@@ -205,7 +221,7 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
       ),
     );
     members.push(...backends);
-    await Promise.all(backends.map(waitReady));
+    await Promise.all(backends.map((backend) => waitReady(backend, startupDeadlineMs(backends.length))));
     // The frontend last: its loop starts at once, and its first tick should find the backends up.
     const frontend = watch(
       startService('frontend', 'frontend', ports[names.length] ?? 0, {
@@ -218,7 +234,7 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
       }),
     );
     members.unshift(frontend);
-    await waitReady(frontend);
+    await waitReady(frontend, startupDeadlineMs(1));
   } catch (error) {
     stopping = true;
     await stopAll(members);

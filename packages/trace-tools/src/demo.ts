@@ -104,6 +104,7 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
       mode: options.mode,
       intervalMs: options.intervalMs,
       propagationOff: options.propagationOff,
+      ...(options.frontendPort === undefined ? {} : { frontendPort: options.frontendPort }),
       zipkinUrl: receiver.url,
       ...(options.mesh ? { mesh: options.mesh } : {}),
       ...(options.exporter === 'otlp' ? { otlpUrl: receiver.otlpUrl } : {}),
@@ -134,6 +135,8 @@ export async function startDemo(options: DemoOptions, out: DemoOutput): Promise<
     `${p.bold('meshtrace demo')}: ${chainText}`,
     ...meshLine,
     `${options.exporter === 'otlp' ? `OTLP endpoint ${receiver.otlpUrl}` : `Zipkin endpoint ${receiver.url}`} · ${loop} · a trace is drawn ${options.quietMs} ms after its root arrives · Ctrl-C to stop`,
+    // The page that sends one request with the headers you pick and shows each hop's: easy to lose in the scroll.
+    `Propagation explorer: ${p.bold(new URL('ui/', chain.members[0]?.url).href)}`,
   ];
   out.write(`${banner.map((line) => wrapWords(line, columns, '', '  ')).join('\n')}\n\n`);
 

@@ -31,6 +31,8 @@ export {
   type ServiceName,
   type ServiceProcess,
   type StartServiceOptions,
+  type Stoppable,
+  startAll,
   startService,
 } from './service-process.ts';
 export { createSpanForwarder, type ForwardState, type SpanForwarder } from './span-forwarder.ts';
@@ -39,6 +41,7 @@ export {
   analyzeTrace,
   type Finding,
   type FindingCode,
+  type Note,
   sidecarOwner,
   type TraceAnalysis,
   type Verdict,

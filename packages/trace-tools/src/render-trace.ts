@@ -100,7 +100,7 @@ function layout(names: number, services: number, maxTimeline: number, columns: n
 
 /**
  * One trace as a tree with service, span name, kind, duration, status and a
- * waterfall, then its summary line and a line per finding, all within
+ * waterfall, then its summary line, a line per finding and per note, all within
  * `columns`. Pure.
  */
 export function renderTrace(analysis: TraceAnalysis, options: RenderOptions = {}): string {
@@ -140,6 +140,7 @@ export function renderTrace(analysis: TraceAnalysis, options: RenderOptions = {}
   lines.push(wrapWords(summaryLine(analysis, p), columns, '  ', '    '));
   for (const finding of analysis.findings)
     lines.push(wrapWords(finding.message, columns, `    ${p.yellow('↳')} `, '      '));
+  for (const note of analysis.notes) lines.push(wrapWords(note.message, columns, `    ${p.dim('note:')} `, '      '));
   return lines.join('\n');
 }
 

@@ -140,3 +140,29 @@ export async function runToExit(
   clearTimeout(timer);
   return { code: code as number | null, stderr, stdout };
 }
+
+/** Something a test starts and must stop: a service process, a browser, a server. */
+export type Stoppable = { stop(): Promise<unknown> } | { close(): Promise<unknown> };
+
+/**
+ * Starts several things at once, like `Promise.all`, except that when one start fails, every
+ * one that did start is stopped before the error is rethrown: a set-up that fails half-way
+ * (no browser on the machine, a port taken) leaves no process behind for `afterAll` to miss.
+ */
+export async function startAll<const T extends readonly Stoppable[]>(
+  starts: {
+    readonly [K in keyof T]: Promise<T[K]>;
+  },
+): Promise<T> {
+  const settled = await Promise.allSettled(starts);
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (!failure) return settled.map((result) => (result as PromiseFulfilledResult<Stoppable>).value) as unknown as T;
+  await Promise.allSettled(
+    settled.map((result) => {
+      if (result.status === 'rejected') return undefined;
+      const started = result.value;
+      return 'stop' in started ? started.stop() : started.close();
+    }),
+  );
+  throw failure.reason;
+}

@@ -11,6 +11,11 @@ export interface AnalysisOptions {
   readonly provider?: MeshProvider;
   /** Ids of the other traces seen with this one (a verify window, a demo run): a truncated id's other half. */
   readonly otherTraceIds?: ReadonlySet<string>;
+  /**
+   * Apps called from outside the mesh, with no sidecar in front (the explorer's frontend, called
+   * by your browser): in mesh mode, a missing parent of theirs is no unreported sidecar span.
+   */
+  readonly withoutInboundSidecar?: readonly string[];
 }
 
 export type FindingCode =
@@ -19,6 +24,7 @@ export type FindingCode =
   | 'multiple-roots'
   | 'new-trace'
   | 'not-continued'
+  | 'context-dropped'
   | 'no-sidecar'
   | 'sidecar-skipped'
   | 'wrong-header-trusted'
@@ -35,6 +41,12 @@ export interface Finding {
 
 export type Verdict = 'joined' | 'broken';
 
+/** Something worth knowing about a trace that does not break it. */
+export interface Note {
+  readonly code: 'child-outlasts-parent';
+  readonly message: string;
+}
+
 export interface TraceAnalysis {
   readonly traceId: string;
   readonly tree: TraceTree;
@@ -45,6 +57,7 @@ export interface TraceAnalysis {
   readonly durationUs: number;
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
+  readonly notes: readonly Note[];
 }
 
 /**
@@ -104,9 +117,14 @@ export function requestIdProblem(requestId: string, where: string): string | und
   );
 }
 
-function* orphanFindings(tree: TraceTree, mesh: boolean, provider: MeshProvider | undefined): Generator<Finding> {
+function* orphanFindings(
+  tree: TraceTree,
+  mesh: boolean,
+  provider: MeshProvider | undefined,
+  withoutSidecar: readonly string[],
+): Generator<Finding> {
   for (const span of tree.orphans) {
-    if (!mesh || isSidecar(span) || span.kind !== 'SERVER') {
+    if (!mesh || isSidecar(span) || span.kind !== 'SERVER' || withoutSidecar.includes(span.service)) {
       yield { code: 'orphan', message: `${label(span)} names parent ${span.parentId} that no one reported` };
       continue;
     }
@@ -152,7 +170,7 @@ function* rootFindings(tree: TraceTree, expect: readonly string[]): Generator<Fi
 }
 
 /**
- * `behindUnsampledSidecars`: an app's call went to a sidecar span Envoy did not report;
+ * `behindUnsampledSidecars`: calls went to sidecar spans Envoy did not report;
  * `explained`: CLIENT spans another finding already says why nothing continues (a stale b3).
  */
 function* continuationFindings(
@@ -163,7 +181,8 @@ function* continuationFindings(
   for (const { node } of nodes) {
     const { span } = node;
     if (span.kind !== 'CLIENT' || node.children.length > 0 || explained.has(span.spanId)) continue;
-    if (behindUnsampledSidecars && !isSidecar(span)) continue;
+    // The call went to a sidecar span Envoy did not report; sidecar-not-sampled says why.
+    if (behindUnsampledSidecars) continue;
     const target = span.url ? ` to ${span.url}` : '';
     yield {
       code: 'not-continued',
@@ -172,6 +191,42 @@ function* continuationFindings(
         '(its caller sent no context, or the call failed)',
     };
   }
+}
+
+function* droppedContextFindings(tree: TraceTree): Generator<Finding> {
+  for (const span of tree.spans) {
+    if (span.kind !== 'SERVER' || span.parentId !== undefined || !span.unreadContext?.length) continue;
+    yield {
+      code: 'context-dropped',
+      message:
+        `${label(span)} started a new trace although its request carried ${span.unreadContext.join(', ')} ` +
+        'headers: they were not valid, so the trace they named ends before it',
+    };
+  }
+}
+
+/**
+ * A SERVER span ends once its reply has gone out (packages/tracing's fastify-tracing.ts says
+ * why), later still if its process was busy then (exporting spans, say); its caller's CLIENT span
+ * ends once the reply has arrived, in another process. So a callee can end last. Not a fault, but
+ * it looks like one on a waterfall: one note per trace says why.
+ */
+function* timingNotes(tree: TraceTree): Generator<Note> {
+  const byId = new Map(tree.spans.map((span) => [span.spanId, span]));
+  const late: string[] = [];
+  for (const span of tree.spans) {
+    const parent = span.parentId === undefined ? undefined : byId.get(span.parentId);
+    if (span.kind !== 'SERVER' || parent?.kind !== 'CLIENT') continue;
+    const after = span.startUs + span.durationUs - (parent.startUs + parent.durationUs);
+    if (after > 0) late.push(`${span.service} ${late.length === 0 ? 'ends ' : ''}${(after / 1000).toFixed(1)} ms`);
+  }
+  if (late.length === 0) return;
+  yield {
+    code: 'child-outlasts-parent',
+    message:
+      `${late.join(' and ')} after the CLIENT span that called ${late.length === 1 ? 'it' : 'each'}: ` +
+      "a server span ends once its reply has gone out, its caller's once the reply has arrived",
+  };
 }
 
 /**
@@ -281,9 +336,10 @@ function* truncationFindings(tree: TraceTree, others: ReadonlySet<string>): Gene
 /**
  * Checks one trace: every expected service reported, every parent present,
  * one root that starts at the first service, every CLIENT span continued by
- * the callee, no trace id cut to 64 bits, and in mesh mode the sidecar spans
- * in place, each app trusting the header its sidecars rewrite, and Envoy's
- * request ids readable. Pure: the demo, verify and the explorer share it.
+ * the callee, no context dropped as malformed, no trace id cut to 64 bits, and in mesh
+ * mode the sidecar spans in place, each app trusting the header its sidecars rewrite, and
+ * Envoy's request ids readable. Notes what looks odd but is not a fault. Pure: the demo,
+ * verify and the explorer share it.
  */
 export function analyzeTrace(spans: readonly TraceSpan[], options: AnalysisOptions = {}): TraceAnalysis {
   const tree = buildTree(spans);
@@ -291,7 +347,7 @@ export function analyzeTrace(spans: readonly TraceSpan[], options: AnalysisOptio
   const services = [...new Set(ordered.map(({ node }) => node.span.service))];
   const expect = options.expect ?? [];
   const mesh = options.mesh === true || options.provider !== undefined;
-  const orphans = [...orphanFindings(tree, mesh, options.provider)];
+  const orphans = [...orphanFindings(tree, mesh, options.provider, options.withoutInboundSidecar ?? [])];
   const unsampled = orphans.some((finding) => finding.code === 'sidecar-not-sampled');
   const explained = new Set<string>();
   const inOrder = ordered.map(({ node }) => node.span);
@@ -301,6 +357,7 @@ export function analyzeTrace(spans: readonly TraceSpan[], options: AnalysisOptio
     ...serviceFindings(services, expect),
     ...rootFindings(tree, expect),
     ...continuationFindings(ordered, unsampled, explained),
+    ...droppedContextFindings(tree),
     ...meshed,
     ...truncationFindings(tree, options.otherTraceIds ?? new Set()),
   ];
@@ -314,5 +371,6 @@ export function analyzeTrace(spans: readonly TraceSpan[], options: AnalysisOptio
     durationUs: tree.spans.length === 0 ? 0 : end - start,
     verdict: findings.length === 0 ? 'joined' : 'broken',
     findings,
+    notes: [...timingNotes(tree)],
   };
 }

@@ -25,6 +25,12 @@ export interface TraceSpan {
   readonly url?: string;
   /** Envoy's `x-request-id`, which its spans carry as the `guid:x-request-id` tag. */
   readonly requestId?: string;
+  /**
+   * A SERVER span that started a new trace: the trace header formats its request carried all the
+   * same (malformed, so they could not be continued). Only a hop's own report says this (the
+   * frontend's explorer reads it); Zipkin and OTLP spans do not carry it.
+   */
+  readonly unreadContext?: readonly string[];
 }
 
 /** The tag Envoy puts the request's `x-request-id` in (Tracing::Tags GuidXRequestId). */

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CliRun, ensureStopped, runCli } from './helpers/run-cli.ts';
@@ -35,6 +37,8 @@ describe('pnpm demo', () => {
     ]);
     await run.waitForOutput(/✔ joined · services frontend, backend, backend-2 · 5 spans/);
     const out = run.stdout();
+    // Where to look: the page, on its own line under the banner.
+    expect(out).toContain(`\nPropagation explorer: ${frontendUrl(out)}ui/\n`);
     expect(out).toMatch(/^trace [0-9a-f]{32}$/m);
     expect(out).toMatch(/^ {2}loop tick\s+frontend\s+INTERNAL\s+[\d.]+ m?s\s+ok/m);
     expect(out).toMatch(/^ {2}└─ GET\s+frontend\s+CLIENT/m);
@@ -78,6 +82,29 @@ describe('pnpm demo', () => {
     expect(run.stdout()).toMatch(/traces seen: \d+ · joined 0 · broken [1-9]\d*\n$/);
     expect(code).toBe(0);
   });
+
+  it('puts the frontend on --frontend-port, and says why when it cannot start there', async () => {
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      run = runCli('demo-cli.ts', ['--frontend-port', String(port)]);
+      expect((await run.exit).code).toBe(1);
+      // The service's own last lines say what went wrong: the port is taken.
+      expect(run.stderr()).toMatch(
+        /^demo could not start: frontend exited \(code 1\) before it became ready; its last lines:\n(.*\n)*.*EADDRINUSE/,
+      );
+      expect(run.stdout()).toBe('');
+    } finally {
+      taken.close();
+    }
+    run = runCli('demo-cli.ts', ['--frontend-port', String(port), '--interval', '200']);
+    await run.waitForOutput(new RegExp(`Propagation explorer: http://127\\.0\\.0\\.1:${port}/ui/\n`));
+    expect((await request(`http://127.0.0.1:${port}/ui/`)).statusCode).toBe(200);
+    run.child.kill('SIGINT');
+    expect((await run.exit).code).toBe(0);
+  }, 40_000);
 
   it('prints --help naming the command the user ran, and rejects a bad flag with exit 2 and a one-line hint', async () => {
     run = runCli('demo-cli.ts', ['--help'], { MESHTRACE_RUNNER: './pnpmw' });

@@ -33,6 +33,15 @@ describe('renderTrace', () => {
     expect(text).toContain('    ↳ backend "GET /*" (SERVER) names parent 1234567890abcdef that no one reported');
   });
 
+  it("adds a note under the summary where a callee's span outlasts its caller's, the verdict unchanged", () => {
+    const late = localChain.map((s) => (s.spanId === '00000000000000c1' ? { ...s, durationUs: 8_000 } : s));
+    const text = renderTrace(analyzeTrace(late, expectChain), { timelineWidth: 0, columns: 200 });
+    expect(text).toContain(
+      '  ✔ joined · services frontend, backend, backend-2 · 5 spans · 20.0 ms\n    note: backend-2',
+    );
+    expect(text).toContain('note: backend-2 ends 1.0 ms after the CLIENT span that called it');
+  });
+
   it('colours only through the palette: the text is the same without the styles', () => {
     const analysis = analyzeTrace(localChain, expectChain);
     const coloured = renderTrace(analysis, { palette: colors });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, sidecarOwner } from '../src/trace-analysis.ts';
+import type { TraceSpan } from '../src/trace-span.ts';
 import { ambientChain, localChain, meshChain, span, TRACE_ID } from './helpers/fixtures.ts';
 
 const expectChain = { expect: ['frontend', 'backend', 'backend-2'] };
@@ -37,6 +38,41 @@ describe('analyzeTrace', () => {
   it('finds a trace that starts mid-chain', () => {
     const alone = [span('00000000000000c1', undefined, 'backend-2', 'GET /*', 'SERVER', 0, 2)];
     expect(codes(alone)).toEqual(['missing-service', 'missing-service', 'new-trace']);
+  });
+
+  it('finds context that arrived but could not be read: a new trace where the caller sent one', () => {
+    const [server, ...rest] = localChain.slice(2);
+    const { parentId: _, ...root } = server as TraceSpan;
+    const malformed = [{ ...root, unreadContext: ['b3multi', 'traceparent'] }, ...rest];
+    expect(analyzeTrace(malformed, { expect: ['backend', 'backend-2'] }).findings).toEqual([
+      {
+        code: 'context-dropped',
+        message:
+          'backend "GET /*" (SERVER) started a new trace although its request carried b3multi, traceparent ' +
+          'headers: they were not valid, so the trace they named ends before it',
+      },
+    ]);
+  });
+
+  it("notes SERVER spans that end after their callers' CLIENT spans, in one note, the trace still joined", () => {
+    // backend-2's span ends at 11 ms, once its reply has gone out; backend's call ended at 10.5 ms.
+    const late = (ids: Record<string, number>) =>
+      localChain.map((s) => (ids[s.spanId] === undefined ? s : { ...s, durationUs: ids[s.spanId] as number }));
+    const one = analyzeTrace(late({ '00000000000000c1': 5_000, '00000000000000b2': 6_500 }), expectChain);
+    expect(one.verdict).toBe('joined');
+    expect(one.notes).toEqual([
+      {
+        code: 'child-outlasts-parent',
+        message:
+          'backend-2 ends 0.5 ms after the CLIENT span that called it: a server span ends once its reply has ' +
+          "gone out, its caller's once the reply has arrived",
+      },
+    ]);
+    const two = analyzeTrace(late({ '00000000000000b1': 17_000, '00000000000000c1': 8_000 }), expectChain);
+    expect(two.notes.map((note) => note.message)).toEqual([
+      expect.stringMatching(/^backend ends 1\.0 ms and backend-2 1\.0 ms after the CLIENT span that called each: /),
+    ]);
+    expect(analyzeTrace(localChain, expectChain).notes).toEqual([]);
   });
 
   it('finds two roots in one trace', () => {

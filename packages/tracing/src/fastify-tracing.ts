@@ -172,6 +172,12 @@ async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions
     done();
   });
 
+  // onResponse runs once the reply has been handed to the socket. Ending the SERVER span there is
+  // what OpenTelemetry's own instrumentations do (instrumentation-http on the response's 'close',
+  // @fastify/otel in onResponse) and what the HTTP conventions ask: http.server.request.duration
+  // "SHOULD be the same as the HTTP server span duration", the whole exchange. The caller's CLIENT
+  // span ends once the reply has arrived, in another process, so it may end first: the trace view
+  // notes that rather than hiding it (packages/trace-tools/src/trace-analysis.ts).
   app.addHook('onResponse', function endServerSpan(request, reply, done) {
     const span = request.trace?.span;
     // A non-recording span drops attributes and ends as a no-op.

@@ -11,8 +11,11 @@ export interface RecentTick {
   /** The target's status, or the failure (`timeout`, `connection`). */
   readonly status: number | string;
   readonly duration_ms: number;
-  /** From the echo's own report: did every hop continue the tick's trace? `unknown` without an echo report. */
-  readonly chain: 'joined' | 'broken' | 'unknown';
+  /**
+   * The spans the tick and every hop report, judged as the terminal view judges them
+   * (chain-verdict.ts); `unsampled`: none recorded; `unknown`: no echo report to read.
+   */
+  readonly chain: 'joined' | 'broken' | 'unsampled' | 'unknown';
 }
 
 /** A bounded ring: old ticks are overwritten, so memory stays fixed however long the loop runs. */

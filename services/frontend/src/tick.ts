@@ -1,7 +1,9 @@
 import type { Logger } from '@meshtrace/service-kit';
+import type { TraceSpan } from '@meshtrace/trace-tools/analysis';
 import { B3_SAMPLING, type TracedResponse, tracedRequest, X_B3_FLAGS, X_B3_SAMPLED } from '@meshtrace/tracing';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
+import { judgeChain } from './chain-verdict.ts';
 import type { FrontendConfig } from './config.ts';
 import { parseKeyValues } from './key-values.ts';
 import type { LoopStats } from './loop-stats.ts';
@@ -12,7 +14,14 @@ import { walkChain } from './ui/chain.ts';
 export interface TickDeps {
   readonly config: Pick<
     FrontendConfig,
-    'loopMode' | 'requestTimeoutMs' | 'loopMethod' | 'loopBody' | 'loopBaggage' | 'loopHeaders' | 'loopForceSampling'
+    | 'serviceName'
+    | 'loopMode'
+    | 'requestTimeoutMs'
+    | 'loopMethod'
+    | 'loopBody'
+    | 'loopBaggage'
+    | 'loopHeaders'
+    | 'loopForceSampling'
   >;
   readonly targets: readonly Target[];
   readonly logger: Logger;
@@ -55,25 +64,57 @@ function parseEcho(result: TracedResponse): unknown {
   }
 }
 
+const us = (ms: number) => Math.round(ms * 1000);
+
 /**
- * The tick as `GET /loop` lists it. Joined or broken comes from the echo's own
- * report of every hop. A headerless tick has no trace of its own: the first
- * hop starts one, which is no break, and that is the trace listed.
+ * The tick as `GET /loop` lists it. Joined or broken: the spans the tick and every hop
+ * report (each hop's echo says which), judged as `./pnpmw demo` judges them.
  */
-function recentTick(result: TracedResponse, traced: boolean, at: string): RecentTick {
+function recentTick(result: TracedResponse, traced: boolean, at: string, service: string, url: string): RecentTick {
   const chain = walkChain(parseEcho(result), {
-    name: 'frontend',
+    name: service,
     user: !traced,
     traceIds: result.traceId ? [result.traceId] : [],
     spanIds: result.spanId ? [result.spanId] : [],
     propagated: traced,
   });
+  // The tick's own spans, as the terminal view receives them: the loop tick and its call.
+  const tick = trace.getActiveSpan();
+  const caller: TraceSpan[] =
+    traced && tick?.isRecording() && result.spanId
+      ? [
+          {
+            traceId: result.traceId,
+            spanId: tick.spanContext().spanId,
+            service,
+            name: 'loop tick',
+            kind: 'INTERNAL',
+            startUs: 0,
+            durationUs: us(result.durationMs),
+            status: 'unset',
+          },
+          {
+            traceId: result.traceId,
+            spanId: result.spanId,
+            parentId: tick.spanContext().spanId,
+            service,
+            name: 'GET',
+            kind: 'CLIENT',
+            startUs: 0,
+            durationUs: us(result.durationMs),
+            status: 'unset',
+            url,
+          },
+        ]
+      : [];
+  // A headerless tick expects the frontend's trace all the same: like the tutorial's curl, it is broken.
+  const verdict = judgeChain(chain, { caller, expect: [service, ...chain.hops.map((hop) => hop.service)] });
   return {
     at,
     trace_id: result.traceId || (chain.hops[0]?.received.trace_id ?? ''),
     status: result.ok ? result.status : result.failure,
     duration_ms: result.durationMs,
-    chain: chain.hops.length === 0 ? 'unknown' : chain.verdict,
+    chain: chain.hops.length === 0 ? 'unknown' : verdict.verdict,
   };
 }
 
@@ -128,7 +169,7 @@ export function createTick(deps: TickDeps): () => Promise<void> {
       ok,
       durationMs: result.durationMs,
       ...(ok ? {} : { error: result.ok ? String(result.status) : result.failure }),
-      tick: recentTick(result, traced, startedAt),
+      tick: recentTick(result, traced, startedAt, config.serviceName, url),
     });
     logTick(logger, method, url, result);
     return ok;

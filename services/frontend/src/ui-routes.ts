@@ -5,9 +5,11 @@ import { downstreamReport, pickForwardedHeaders, tracedRequest, traceReport } fr
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Dispatcher } from 'undici';
+import { judgeChain } from './chain-verdict.ts';
 import type { FrontendConfig } from './config.ts';
 import type { LoopControl } from './loop-control.ts';
 import { parseSendFault } from './send-fault.ts';
+import { walkChain } from './ui/chain.ts';
 
 export interface UiOptions {
   readonly config: Pick<
@@ -66,7 +68,8 @@ async function pageAssets(app: FastifyInstance, options: UiOptions): Promise<voi
  * here that is traced: it is a real request through the chain. It continues
  * whatever context the page put on it (exactly like `GET /`), calls
  * TARGET_URL, and answers with the frontend's own hop report in the shape of
- * the backend's JSON echo, the backend's echo nested in `downstream[0].body`.
+ * the backend's JSON echo, the backend's echo nested in `downstream[0].body`,
+ * and the chain's `verdict` (chain-verdict.ts).
  */
 async function uiPlugin(app: FastifyInstance, options: UiOptions): Promise<void> {
   const { config, dispatcher } = options;
@@ -82,13 +85,18 @@ async function uiPlugin(app: FastifyInstance, options: UiOptions): Promise<void>
       timeoutMs: config.requestTimeoutMs,
       dispatcher,
     });
-    return {
+    const answer = {
       service: { name: config.serviceName, version: config.serviceVersion },
       hostname: host,
+      method: request.method,
+      path: request.url.split('?', 1)[0],
       trace: traceReport(request.trace, request.headers),
       elapsed_ms: Math.round(reply.elapsedTime * 100) / 100,
       downstream: [downstreamReport({ url: config.targetUrl, startedMs, propagated: true }, response)],
     };
+    // The page's caller is you: what the hops recorded, judged as the terminal view and verify judge it.
+    const chain = walkChain(answer, { name: 'you', user: true, traceIds: [], spanIds: [], propagated: true });
+    return { ...answer, verdict: judgeChain(chain) };
   });
 }
 

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
-/** Debian's `chromium` package; nothing in this project downloads a browser (.ci/run installs it). */
+/**
+ * The Chromium or Chrome `./pnpmw check` found or installed (Debian's `chromium` package where none
+ * was), as CHROMIUM_PATH; nothing in this project downloads a browser.
+ */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Headless, offline and quiet: no GPU, no QUIC, no first-run, update or sync traffic. */
@@ -29,7 +32,7 @@ export async function launchBrowser(
   options: { colorScheme?: 'light' | 'dark'; width?: number } = {},
 ): Promise<Browser> {
   if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH); .ci/run installs it`);
+    throw new Error(`no Chromium at ${CHROMIUM}: run ./pnpmw test-tools, or set CHROMIUM_PATH to a Chromium or Chrome`);
   const profile = await mkdtemp(join(tmpdir(), 'meshtrace-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -1,4 +1,6 @@
 import {
+  analyzeTrace,
+  fromZipkin,
   type ServiceProcess,
   startService,
   startZipkinReceiver,
@@ -6,6 +8,7 @@ import {
   type ZipkinSpan,
 } from '@meshtrace/trace-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/helpers/eventually.ts';
 
 /**
  * The whole point of the project: a frontend tick → backend → backend-2 is
@@ -85,6 +88,30 @@ describe('frontend → backend → backend-2', () => {
     const client = zipkin.spans.find((span) => span.id === tick.client_span_id);
     expect(client).toMatchObject({ traceId: tick.trace_id, kind: 'CLIENT', parentId: tick.span_id });
     expect(tick.trace_flags).toBe('01');
+  });
+
+  it('lists each loop tick joined or broken as the terminal view judges its spans: headerless ticks are broken', async () => {
+    const headerless = await startService('frontend', {
+      env: { TARGET_URL: `${backend.url}/`, LOOP_INTERVAL_MS: '200', LOOP_MODE: 'headerless' },
+    });
+    try {
+      const ticks = async (service: ServiceProcess) =>
+        ((await (await fetch(`${service.url}/loop`)).json()) as { recent_ticks: { trace_id: string; chain: string }[] })
+          .recent_ticks;
+      await eventually(async () => (await ticks(headerless)).length > 0, 'a headerless tick');
+      const [tick] = await ticks(headerless);
+      expect(tick?.chain).toBe('broken');
+      // The same trace as ./pnpmw demo --mode headerless draws it: it starts at backend, not at frontend.
+      const spans = await zipkin.waitFor((all) => all.filter((span) => span.traceId === tick?.trace_id).length >= 3);
+      const terminal = analyzeTrace(spans.filter((span) => span.traceId === tick?.trace_id).map(fromZipkin), {
+        expect: ['frontend', 'backend', 'backend-2'],
+      });
+      expect(terminal.verdict).toBe('broken');
+      expect(terminal.findings.map((finding) => finding.code)).toEqual(['missing-service', 'new-trace']);
+      expect((await ticks(frontend)).map((generated) => generated.chain)).toContain('joined');
+    } finally {
+      await headerless.stop();
+    }
   });
 
   it("GET / continues the caller's trace and answers with the backend's answer and the trace id", async () => {

@@ -1,10 +1,15 @@
 import {
+  analyzeTrace,
+  fromZipkin,
   type ServiceProcess,
   type Sidecar,
+  startAll,
   startService,
   startSidecar,
   startZipkinReceiver,
+  summaryLine,
   type ZipkinReceiver,
+  type ZipkinSpan,
 } from '@meshtrace/trace-tools';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,38 +31,61 @@ let frontend: ServiceProcess;
 let backendOff: ServiceProcess;
 let frontendOff: ServiceProcess;
 let frontendMesh: ServiceProcess;
+let frontendOtel: ServiceProcess;
+let meshBackends: ServiceProcess[] = [];
 let sidecars: Sidecar[] = [];
 let browser: Browser;
 
 beforeAll(async () => {
   zipkin = await startZipkinReceiver();
   const tracing = { OTEL_EXPORTER_ZIPKIN_ENDPOINT: zipkin.url, OTEL_BSP_SCHEDULE_DELAY: '50' };
-  [backend2, browser] = await Promise.all([
+  // startAll: if one start fails (no browser here), the others are stopped, not leaked.
+  [backend2, browser] = await startAll([
     startService('backend', { env: { ...tracing, OTEL_SERVICE_NAME: 'backend-2' } }),
     launchBrowser(),
   ]);
-  [backend, backendOff] = await Promise.all([
+  [backend, backendOff] = await startAll([
     startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url } }),
     startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url, PROPAGATION: 'off' } }),
   ]);
-  // frontend → its outbound sidecar → backend's inbound sidecar → backend: simulated Envoy, zipkin tracer.
-  const mesh = { tracer: 'zipkin', zipkinUrl: zipkin.url, upstreamApp: 'backend' } as const;
-  const inbound = await startSidecar({ ...mesh, app: 'backend', direction: 'inbound', upstream: `${backend.url}/` });
-  const outbound = await startSidecar({ ...mesh, app: 'frontend', direction: 'outbound', upstream: inbound.url });
-  sidecars = [outbound, inbound];
-  [frontend, frontendOff, frontendMesh] = await Promise.all([
+  // Two simulated meshes (trace-tools envoy-sidecar.ts), each app behind its own sidecars.
+  // zipkin: frontendMesh → backendMesh → backend2, with the default OTEL_PROPAGATORS (B3 last: right).
+  // opentelemetry: frontendOtel → backendOtel, with the same default (wrong behind this tracer).
+  const sidecar = (
+    tracer: 'zipkin' | 'opentelemetry',
+    app: string,
+    direction: 'inbound' | 'outbound',
+    upstreamApp: string,
+    upstream: string,
+  ) => startSidecar({ tracer, zipkinUrl: zipkin.url, app, direction, upstreamApp, upstream });
+  const toBackend2 = await sidecar('zipkin', 'backend-2', 'inbound', 'backend-2', `${backend2.url}/`);
+  const fromBackend = await sidecar('zipkin', 'backend', 'outbound', 'backend-2', toBackend2.url);
+  const [backendMesh, backendOtel] = await startAll([
+    startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: fromBackend.url } }),
+    startService('backend', { env: tracing }),
+  ]);
+  const toBackend = await sidecar('zipkin', 'backend', 'inbound', 'backend', `${backendMesh.url}/`);
+  const fromFrontend = await sidecar('zipkin', 'frontend', 'outbound', 'backend', toBackend.url);
+  const toBackendOtel = await sidecar('opentelemetry', 'backend', 'inbound', 'backend', `${backendOtel.url}/`);
+  const fromFrontendOtel = await sidecar('opentelemetry', 'frontend', 'outbound', 'backend', toBackendOtel.url);
+  sidecars = [toBackend2, fromBackend, toBackend, fromFrontend, toBackendOtel, fromFrontendOtel];
+  meshBackends = [backendMesh, backendOtel];
+  [frontend, frontendOff, frontendMesh, frontendOtel] = await startAll([
     startService('frontend', {
       env: { ...tracing, TARGET_URL: `${backend.url}/`, LOOP_INTERVAL_MS: '200', JAEGER_UI_URL: JAEGER },
     }),
     startService('frontend', { env: { ...tracing, TARGET_URL: `${backendOff.url}/`, LOOP_MODE: 'off' } }),
-    startService('frontend', { env: { ...tracing, TARGET_URL: outbound.url, LOOP_MODE: 'off' } }),
+    startService('frontend', { env: { ...tracing, TARGET_URL: fromFrontend.url, LOOP_MODE: 'off' } }),
+    startService('frontend', { env: { ...tracing, TARGET_URL: fromFrontendOtel.url, LOOP_MODE: 'off' } }),
   ]);
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await Promise.all(
-    [frontend, frontendOff, frontendMesh, backend, backendOff, backend2].map((service) => service?.stop()),
+    [frontend, frontendOff, frontendMesh, frontendOtel, backend, backendOff, backend2, ...meshBackends].map((service) =>
+      service?.stop(),
+    ),
   );
   await Promise.all(sidecars.map((sidecar) => sidecar.close()));
   await zipkin?.close();
@@ -80,6 +108,8 @@ async function openPage(url: string): Promise<{ page: Page; problems: string[] }
 
 interface Sent {
   readonly headers: Record<string, string>;
+  /** The headers box as it was sent. */
+  readonly text: string;
 }
 
 /** Picks a preset, sends it, and waits for the hops; returns the headers the page showed it would send. */
@@ -98,7 +128,7 @@ async function sendPreset(page: Page, label: string, fault: { delay?: string; st
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   if (previous > 0) await page.locator('.chain').first().waitFor({ state: 'detached' });
   await page.locator('.chain').waitFor();
-  return { headers };
+  return { headers, text };
 }
 
 /** What the page shows on one hop's arrow and box, read in one go from the rendered DOM. */
@@ -155,6 +185,7 @@ describe('send one request', () => {
       parent: 'x-b3-spanid',
       sampled: 'true',
       debug: 'false',
+      verdict: 'orphan',
     },
     {
       label: 'B3 multi-header, not sampled',
@@ -162,6 +193,7 @@ describe('send one request', () => {
       parent: 'x-b3-spanid',
       sampled: 'false',
       debug: 'false',
+      verdict: 'unsampled',
     },
     {
       label: 'B3 multi-header, deferred',
@@ -169,15 +201,24 @@ describe('send one request', () => {
       parent: 'x-b3-spanid',
       sampled: 'true',
       debug: 'false',
+      verdict: 'orphan',
     },
-    { label: 'B3 multi-header, debug', trace: 'x-b3-traceid', parent: 'x-b3-spanid', sampled: 'true', debug: 'true' },
-    { label: 'Single b3 header', trace: 'b3', parent: 'b3', sampled: 'true', debug: 'false' },
+    {
+      label: 'B3 multi-header, debug',
+      trace: 'x-b3-traceid',
+      parent: 'x-b3-spanid',
+      sampled: 'true',
+      debug: 'true',
+      verdict: 'orphan',
+    },
+    { label: 'Single b3 header', trace: 'b3', parent: 'b3', sampled: 'true', debug: 'false', verdict: 'orphan' },
     {
       label: 'W3C traceparent + tracestate',
       trace: 'traceparent',
       parent: 'traceparent',
       sampled: 'true',
       debug: 'false',
+      verdict: 'orphan',
     },
     {
       label: 'A b3 header next to x-b3-* naming another span',
@@ -185,6 +226,7 @@ describe('send one request', () => {
       parent: 'x-b3-spanid',
       sampled: 'true',
       debug: 'false',
+      verdict: 'orphan',
     },
     {
       label: 'B3 and traceparent naming different traces',
@@ -192,16 +234,35 @@ describe('send one request', () => {
       parent: 'x-b3-spanid',
       sampled: 'true',
       debug: 'false',
+      verdict: 'orphan',
     },
     // B3: "It is also valid to send sampling state independently, such as a deny decision": new ids, not sampled.
-    { label: 'A deny without ids', trace: undefined, parent: undefined, sampled: 'false', debug: 'false' },
-    { label: 'Malformed ids', trace: undefined, parent: undefined, sampled: 'true', debug: 'false' },
-    { label: 'Nothing', trace: undefined, parent: undefined, sampled: 'true', debug: 'false' },
+    {
+      label: 'A deny without ids',
+      trace: undefined,
+      parent: undefined,
+      sampled: 'false',
+      debug: 'false',
+      verdict: 'unsampled',
+    },
+    {
+      label: 'Malformed ids',
+      trace: undefined,
+      parent: undefined,
+      sampled: 'true',
+      debug: 'false',
+      verdict: 'dropped',
+    },
+    { label: 'Nothing', trace: undefined, parent: undefined, sampled: 'true', debug: 'false', verdict: 'joined' },
   ])('$label: three hops, each continuing the one before', async (row) => {
     const { page, problems } = await openPage(frontend.url);
-    const { headers } = await sendPreset(page, row.label);
+    const { headers, text } = await sendPreset(page, row.label);
 
     expect(await hopServices(page)).toEqual(['frontend', 'backend', 'backend-2']);
+    // "you sent" and the headers box both keep what was sent.
+    expect(await page.getByLabel(/Headers to send/).inputValue()).toBe(text);
+    if (text) expect(await shown(page.locator('pre.sent'))).toBe(text);
+    else expect(await shown(page.locator('li.origin'))).toContain('no headers');
     await expect.poll(() => shown(page.locator('.hop-count'))).toBe('3 hops');
     const first = await arrow(page, 'frontend');
     const second = await arrow(page, 'backend');
@@ -225,6 +286,13 @@ describe('send one request', () => {
     }
     expect(first.sampled).toBe(row.sampled);
     expect(first.debug).toBe(row.debug);
+    // Marked against what you sent: a new trace, and a sampling decision made here, not the ids kept.
+    expect(await first.changed('trace_id')).toBe(traceId === undefined);
+    expect(await first.changed('span_id')).toBe(true);
+    if (traceId) expect(await first.changed('parent_span_id')).toBe(false);
+    // Decided here: ids without a decision (deferred), or nothing at all.
+    expect(await first.changed('sampled')).toBe(['B3 multi-header, deferred', 'Nothing'].includes(row.label));
+    expect(await first.changed('x_request_id')).toBe(false);
 
     // Every later hop: the same trace, as a child of the caller's CLIENT span; the ids that changed are marked.
     for (const [caller, callee] of [
@@ -252,7 +320,29 @@ describe('send one request', () => {
       expect(third.tracestate).toBe(headers.tracestate);
       expect(await third.changed('tracestate')).toBe(false);
     }
-    await expect.poll(() => shown(page.locator('.verdict').first())).toMatch(/^✔ One trace .* across 3 services/);
+    // The verdict: the shared analysis of the spans the hops recorded, as the terminal view gives it.
+    const summary = await shown(page.locator('.verdict .summary').first());
+    const findings = await page
+      .locator('.verdict .finding')
+      .evaluateAll((items) => items.map((item) => `${item.getAttribute('data-code')}: ${item.textContent}`));
+    if (row.verdict === 'joined') {
+      expect(summary).toMatch(/^✔ joined · services frontend, backend, backend-2 · 5 spans · [\d.]+ m?s$/);
+      expect(findings).toEqual([]);
+    } else if (row.verdict === 'orphan') {
+      // The tutorial's flaw: the page invents the parent span, and no one reports it.
+      expect(summary).toMatch(/^✘ broken · services frontend, backend, backend-2 · 5 spans · [\d.]+ m?s · 1 orphan$/);
+      expect(findings).toEqual([
+        `orphan: frontend "GET /ui/api/send" (SERVER) names parent ${first.parent} that no one reported`,
+      ]);
+    } else if (row.verdict === 'dropped') {
+      expect(summary).toMatch(/^✘ broken · services frontend, backend, backend-2 · 5 spans/);
+      expect(findings).toEqual([
+        'context-dropped: frontend "GET /ui/api/send" (SERVER) started a new trace although its request carried ' +
+          'b3multi, traceparent headers: they were not valid, so the trace they named ends before it',
+      ]);
+    } else {
+      expect(summary).toMatch(/^○ not sampled · trace [0-9a-f]{4}… · no hop recorded a span/);
+    }
     // Each trace id links to Jaeger's view of it.
     expect(third.link).toBe(`${JAEGER}/trace/${first.traceId}`);
     expect(problems).toEqual([]);
@@ -282,16 +372,34 @@ describe('send one request', () => {
     expect(third.story).toMatch(
       /^Broken: backend-2 started a new trace [0-9a-f]{4}…: no context arrived \(backend called it without trace headers, PROPAGATION=off\)/,
     );
-    expect(await shown(page.locator('.verdict.broken').first())).toMatch(/^✖ Broken chain/);
+    // Two traces where there should be one, each broken, with the terminal view's reasons.
+    const summaries = await page.locator('.verdict.broken .summary').allInnerTexts();
+    expect(summaries).toEqual([
+      expect.stringMatching(/^✘ broken · services frontend, backend · 4 spans/),
+      expect.stringMatching(/^✘ broken · services backend-2 · 1 span/),
+    ]);
+    const reasons = await page.locator('.verdict.broken .finding').allInnerTexts();
+    expect(reasons).toContain('no span from backend-2');
+    expect(reasons).toContainEqual(expect.stringMatching(/^nothing continues backend "GET" \(CLIENT\) to http:/));
+    expect(reasons).toContainEqual(
+      expect.stringMatching(/^the trace starts at backend-2 "GET \/" \(SERVER\), not at frontend/),
+    );
     // No JAEGER_UI_URL on this frontend: ids are shown, not linked.
     expect(third.link).toBeNull();
     expect(problems).toEqual([]);
     await page.close();
   });
 
-  it('shows each trace header before and after each sidecar, behind a simulated mesh', async () => {
+  /** The verdict's findings, as `code: text`. */
+  const findingsOf = (page: Page) =>
+    page
+      .locator('.verdict .finding')
+      .evaluateAll((items) => items.map((item) => `${item.getAttribute('data-code')}: ${item.textContent}`));
+
+  it('shows each trace header before and after each sidecar, and a joined trace through them', async () => {
     const { page, problems } = await openPage(frontendMesh.url);
-    await sendPreset(page, 'B3 multi-header, sampled');
+    await sendPreset(page, 'Nothing');
+    expect(await hopServices(page)).toEqual(['frontend', 'backend', 'backend-2']);
     const frontendHop = await arrow(page, 'frontend');
     const backendHop = await arrow(page, 'backend');
     const passes = page.locator('li.hop[data-service="backend"] .sidecars');
@@ -309,8 +417,32 @@ describe('send one request', () => {
     // The zipkin tracer passes traceparent on as it came.
     expect(outbound).toMatch(/passed on unchanged: .*traceparent/);
     expect(backendHop.story).toMatch(/a proxy in between \(an Envoy sidecar\) added its own span/);
-    // backend calls backend-2 directly: no sidecars there.
-    expect(await page.locator('li.hop[data-service="backend-2"] .sidecars').count()).toBe(0);
+    expect(await page.locator('li.hop[data-service="backend-2"] .sidecars li').count()).toBe(2);
+    // The verdict judges the sidecars' spans with the hops': the trace the terminal view would draw.
+    expect(await shown(page.locator('.verdict .summary').first())).toMatch(
+      /^✔ joined · services frontend, frontend\.meshtrace, backend\.meshtrace, backend, backend-2\.meshtrace, backend-2 · 9 spans/,
+    );
+    expect(await findingsOf(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('names the setting to change when an app trusts a header its sidecars do not rewrite', async () => {
+    // Behind the OpenTelemetry tracer only traceparent is rewritten; the backend trusts B3 (the default).
+    const { page, problems } = await openPage(frontendOtel.url);
+    await sendPreset(page, 'Nothing');
+    const frontendHop = await arrow(page, 'frontend');
+    const backendHop = await arrow(page, 'backend');
+    const [outbound = ''] = await page.locator('li.hop[data-service="backend"] .sidecars li').allInnerTexts();
+    expect(outbound).toMatch(/traceparent\s+00-/);
+    expect(outbound).toMatch(/passed on unchanged: .*x-b3-spanid/);
+    // The backend's parent is the frontend's CLIENT span: both sidecar spans are left beside it.
+    expect(backendHop.parent).toBe(frontendHop.clientSpan);
+    const findings = await findingsOf(page);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatch(
+      /^wrong-header-trusted: backend "GET \/[^"]*" \(SERVER\) is a child of frontend "GET" \(CLIENT\), while its own sidecar's span backend\.meshtrace .* set OTEL_PROPAGATORS=baggage,b3multi,tracecontext on backend/,
+    );
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -389,10 +521,35 @@ describe('the page itself', () => {
     await page.close();
   });
 
+  it.each([
+    ['B3 multi-header, sampled', 'broken'],
+    ['Nothing', 'joined'],
+  ])(
+    '%s: the page gives the verdict and reasons the terminal view gives the spans Zipkin received',
+    async (label, verdict) => {
+      const { page } = await openPage(frontend.url);
+      await sendPreset(page, label);
+      const traceId = (await arrow(page, 'frontend')).traceId;
+      const ofTrace = (all: readonly ZipkinSpan[]) => all.filter((span) => span.traceId === traceId);
+      const received = ofTrace(await zipkin.waitFor((all) => ofTrace(all).length >= 5));
+      // What `./pnpmw demo` does with a completed trace.
+      const terminal = analyzeTrace(received.map(fromZipkin), { expect: ['frontend', 'backend', 'backend-2'] });
+      expect(terminal.verdict).toBe(verdict);
+      expect(await page.locator('.verdict .finding').allInnerTexts()).toEqual(terminal.findings.map((f) => f.message));
+      const summary = await shown(page.locator('.verdict .summary'));
+      // The same words but the total time: the page's times are what each caller measured.
+      const untimed = (line: string) => line.replace(/ · [\d.]+ m?s(?= ·|$)/, '');
+      expect(untimed(summary)).toBe(untimed(summaryLine(terminal)));
+      await page.close();
+    },
+  );
+
   it('lists the loop live: mode, counts and the last ticks, joined, and follows the operator pausing it', async () => {
     const { page, problems } = await openPage(frontend.url);
     await expect.poll(() => page.locator('.ticks tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(1);
     expect(await shown(page.locator('[data-fact="mode"]'))).toBe('generate');
+    // The loop's own rate (LOOP_INTERVAL_MS=200: 5 ticks a second).
+    expect(await shown(page.locator('[data-fact="rate"]'))).toBe('5/s');
     const firstRow = page.locator('.ticks tbody tr').first();
     expect(await shown(firstRow.locator('td').nth(4))).toBe('joined');
     const tickTrace = await shown(firstRow.locator('td a'));

@@ -59,8 +59,10 @@ export interface Hop {
   readonly hostname?: string;
   /** The sidecars between the caller and this hop, in order (empty outside the local mesh). */
   readonly sidecars: readonly SidecarPass[];
+  /** `GET /`: the request as the hop reports it (its echo's `method` and `path`). */
+  readonly request?: string;
   readonly received: Received;
-  /** Fields whose value differs from the previous hop's (none for the first hop). */
+  /** Fields whose value differs from the previous hop's (for the first hop: from what the caller sent, if known). */
   readonly changed: readonly Field[];
   /** What happened here, in plain words. */
   readonly story: string;
@@ -82,6 +84,8 @@ export interface Caller {
   readonly traceIds: readonly string[];
   readonly spanIds: readonly string[];
   readonly propagated: boolean;
+  /** What the caller sent, read as a report: the first hop's changes are marked against it. */
+  readonly sent?: Received;
 }
 
 export interface Chain {
@@ -263,14 +267,17 @@ export function walkChain(report: unknown, caller: Caller): Chain {
     }
     const service = (isObject(current.service) ? text(current.service.name) : undefined) ?? '?';
     const hostname = text(current.hostname);
-    const previous = hops.at(-1);
-    const changed = previous ? FIELDS.filter((field) => !same(previous.received, received, field)) : [];
+    const method = text(current.method);
+    const path = text(current.path);
+    const previous = hops.length === 0 ? caller.sent : hops.at(-1)?.received;
+    const changed = previous ? FIELDS.filter((field) => !same(previous, received, field)) : [];
     const told = tell(service, received, from);
     const call = Array.isArray(current.downstream) ? readCall(current.downstream[0]) : undefined;
     hops.push({
       service,
       ...(hostname === undefined ? {} : { hostname }),
       sidecars: readSidecars(current.headers),
+      ...(method && path ? { request: `${method} ${path}` } : {}),
       received,
       changed,
       story: told.story + samplingNote(received),

@@ -8,8 +8,8 @@
 
 import { walkChain } from './chain.ts';
 import { byId, h } from './dom.ts';
-import { freshIds, headerText, namedIds, PRESETS, parseHeaderText } from './presets.ts';
-import { renderChain } from './render-chain.ts';
+import { freshIds, headerText, namedIds, PRESETS, parseHeaderText, sentReport } from './presets.ts';
+import { readJudged, renderChain } from './render-chain.ts';
 import { type LoopStatus, renderLoopSummary, renderTicks } from './render-loop.ts';
 
 /** How often the loop panel refreshes while the page is visible. */
@@ -63,12 +63,12 @@ async function send(event: SubmitEvent): Promise<void> {
       traceIds,
       spanIds,
       propagated: parsed.headers.length > 0,
+      sent: sentReport(parsed.headers),
     });
     if (chain.hops.length === 0)
       return showError(result, `The frontend answered ${response.status} without a hop report.`);
-    result.replaceChildren(renderChain(chain, parsed.headers, jaegerUiUrl));
-    // The next send is a new trace: fresh ids, the same preset.
-    fillPreset();
+    // The headers box keeps what was sent, as "you sent" shows it; New ids starts another trace.
+    result.replaceChildren(renderChain(chain, readJudged(body), parsed.headers, jaegerUiUrl));
   } catch (error) {
     showError(result, `Could not reach the frontend: ${error instanceof Error ? error.message : String(error)}`);
   } finally {

@@ -3,6 +3,8 @@
  * headers, built with fresh random ids so every send is its own trace in
  * Jaeger. The user may edit the list before sending. DOM-free.
  */
+import type { TraceFormat } from '@meshtrace/tracing';
+import type { Received } from './chain.ts';
 
 export interface Preset {
   readonly id: string;
@@ -186,4 +188,51 @@ export function namedIds(headers: ReadonlyArray<readonly [string, string]>): { t
   const spanIds = [get('x-b3-spanid'), single?.[1], parent?.[2]];
   const present = (ids: Array<string | undefined>) => [...new Set(ids.filter((id): id is string => !!id))];
   return { traceIds: present(traceIds), spanIds: present(spanIds) };
+}
+
+/** B3's and W3C's sampling words: `1`/`true`, `0`/`false`, `d` (debug); anything else decides nothing. */
+function sampling(value: string | undefined): { sampled?: boolean; debug?: boolean } {
+  if (value === '1' || value === 'true') return { sampled: true };
+  if (value === '0' || value === 'false') return { sampled: false };
+  if (value === 'd') return { sampled: true, debug: true };
+  return {};
+}
+
+/**
+ * What you sent, read as a hop's report reads what arrived (TraceReport in packages/tracing), so
+ * the first hop's column can mark what changed since: the trace and parent you named, your
+ * sampling decision, the formats. Malformed values are kept as sent: a hop that could not read
+ * them shows its own, marked. B3 is read before traceparent, as the hops read them.
+ */
+export function sentReport(headers: ReadonlyArray<readonly [string, string]>): Received {
+  const get = (name: string) => headers.find(([key]) => key === name)?.[1];
+  const { traceIds, spanIds } = namedIds(headers);
+  const single = get('b3')?.split('-');
+  const parent = get('traceparent')?.split('-');
+  const flags = parent?.[3] === undefined ? {} : sampling(String(Number.parseInt(parent[3], 16) & 1));
+  const decided = [
+    get('x-b3-flags') === '1' ? { sampled: true, debug: true } : sampling(get('x-b3-sampled')),
+    sampling(single?.length === 1 ? single[0] : single?.[2]),
+    flags,
+  ].find((decision) => decision.sampled !== undefined);
+  const formats: TraceFormat[] = [];
+  if (get('x-b3-traceid') !== undefined || get('x-b3-spanid') !== undefined) formats.push('b3multi');
+  if (single) formats.push('b3');
+  if (parent) formats.push('traceparent');
+  const optional = (key: keyof Received, header: string) => {
+    const value = get(header);
+    return value === undefined ? {} : { [key]: value };
+  };
+  return {
+    enabled: true,
+    debug: decided?.debug === true,
+    continued: false,
+    formats_received: formats,
+    ...(decided?.sampled === undefined ? {} : { sampled: decided.sampled }),
+    ...(traceIds[0] === undefined ? {} : { trace_id: traceIds[0] }),
+    ...(spanIds[0] === undefined ? {} : { parent_span_id: spanIds[0] }),
+    ...optional('x_request_id', 'x-request-id'),
+    ...optional('tracestate', 'tracestate'),
+    ...optional('baggage', 'baggage'),
+  };
 }

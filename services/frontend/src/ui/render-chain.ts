@@ -147,19 +147,82 @@ function waterfall(chain: Chain): HTMLElement {
   );
 }
 
-function verdict(chain: Chain): HTMLElement {
-  const services = chain.hops.map((hop) => hop.service).join(' → ');
-  if (chain.verdict === 'joined') {
+/** A finding or a note: `code` to match on, `message` for people. */
+interface Reason {
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * `verdict` in `GET /ui/api/send`'s answer (ChainVerdict in ../chain-verdict.ts), as far as the
+ * page reads it. Declared here, not imported: the page's tsc project shares no source with the
+ * server's but chain.ts.
+ */
+export interface Judged {
+  readonly verdict: 'joined' | 'broken' | 'unsampled';
+  readonly traces: ReadonlyArray<{
+    readonly trace_id: string;
+    readonly summary: string;
+    readonly findings: readonly Reason[];
+    readonly notes: readonly Reason[];
+  }>;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const reasons = (value: unknown): Reason[] =>
+  Array.isArray(value)
+    ? value.filter(isObject).map((r) => ({ code: String(r.code ?? ''), message: String(r.message ?? '') }))
+    : [];
+
+/** The answer's `verdict`, whatever shape arrived; undefined when there is none to show. */
+export function readJudged(body: unknown): Judged | undefined {
+  const judged = isObject(body) ? body.verdict : undefined;
+  if (!isObject(judged) || !['joined', 'broken', 'unsampled'].includes(String(judged.verdict))) return undefined;
+  const traces = Array.isArray(judged.traces) ? judged.traces.filter(isObject) : [];
+  return {
+    verdict: judged.verdict as Judged['verdict'],
+    traces: traces.map((trace) => ({
+      trace_id: String(trace.trace_id ?? ''),
+      summary: String(trace.summary ?? ''),
+      findings: reasons(trace.findings),
+      notes: reasons(trace.notes),
+    })),
+  };
+}
+
+/**
+ * The shared analysis' verdict (the terminal view's and verify's, in their words): a summary line
+ * per trace the hops' spans form, each finding under it, and notes that explain without blaming.
+ */
+function verdict(chain: Chain, judged: Judged | undefined): HTMLElement {
+  if (!judged || judged.verdict === 'unsampled') {
     const traceId = chain.hops[0]?.received.trace_id;
-    return h(
-      'p',
-      { class: 'verdict joined', role: 'status' },
-      `✔ One trace ${short(traceId)} across ${chain.hops.length} services: ${services}`,
-    );
+    const text = judged
+      ? `○ not sampled · trace ${short(traceId)} · no hop recorded a span, so nothing of it reaches Jaeger and there is nothing to judge; each hop passed the decision on`
+      : '○ the frontend gave no verdict';
+    return h('div', { class: 'verdict unsampled', role: 'status' }, h('p', { class: 'summary' }, text));
   }
-  const where = chain.hops.find((hop) => hop.broken);
-  const reason = where ? where.story : (chain.stopped ?? 'the chain stopped');
-  return h('p', { class: 'verdict broken', role: 'alert' }, `✖ Broken chain (${services}): ${reason}`);
+  const attributes =
+    judged.verdict === 'joined'
+      ? { class: 'verdict joined', role: 'status' }
+      : { class: 'verdict broken', role: 'alert' };
+  return h(
+    'div',
+    attributes,
+    ...judged.traces.flatMap(
+      (trace): Array<HTMLElement | false> => [
+        h('p', { class: 'summary', 'data-trace': trace.trace_id }, trace.summary),
+        trace.findings.length + trace.notes.length === 0
+          ? false
+          : h(
+              'ul',
+              { class: 'reasons' },
+              ...trace.findings.map((f) => h('li', { class: 'finding', 'data-code': f.code }, f.message)),
+              ...trace.notes.map((n) => h('li', { class: 'note', 'data-code': n.code }, `note: ${n.message}`)),
+            ),
+      ],
+    ),
+  );
 }
 
 /** The first column: exactly what the page put on the request. */
@@ -177,9 +240,10 @@ function sentItem(sent: ReadonlyArray<readonly [string, string]>): HTMLElement {
   );
 }
 
-/** The whole answer to one send: the verdict, one column per hop, the waterfall. */
+/** The whole answer to one send: the shared verdict, one column per hop, the waterfall. */
 export function renderChain(
   chain: Chain,
+  judged: Judged | undefined,
   sent: ReadonlyArray<readonly [string, string]>,
   jaegerUiUrl: string,
 ): HTMLElement {
@@ -192,7 +256,7 @@ export function renderChain(
   return h(
     'div',
     { class: 'chain' },
-    verdict(chain),
+    verdict(chain, judged),
     h('p', { class: 'hop-count' }, `${chain.hops.length} ${chain.hops.length === 1 ? 'hop' : 'hops'}`),
     list,
     chain.stopped ? h('p', { class: 'verdict broken' }, `The walk stopped: ${chain.stopped}.`) : false,
