@@ -21,6 +21,18 @@ const pass = (sidecar: string, kind: 'CLIENT' | 'SERVER', span: string, parent: 
   after: { 'x-b3-spanid': span, 'x-request-id': 'f1a4d3a0-5c1e-9d5b-9b1a-2f0c9e8d7b6a' },
 });
 
+/** A hop's report of the trace it continued, as a child of `parent`. */
+const continued = (parent: string, span: string) => ({
+  enabled: true,
+  debug: false,
+  sampled: true,
+  continued: true,
+  formats_received: ['b3multi'],
+  trace_id: TRACE,
+  parent_span_id: parent,
+  span_id: span,
+});
+
 /** The page → frontend (no sidecar in front) → its sidecar → backend's sidecar → backend. */
 function chain(inboundSampled: boolean) {
   const backend = {
@@ -31,31 +43,13 @@ function chain(inboundSampled: boolean) {
         pass('backend.meshtrace', 'SERVER', 'e200000000000002', 'e100000000000001', inboundSampled),
       ]),
     },
-    trace: {
-      enabled: true,
-      debug: false,
-      sampled: true,
-      continued: true,
-      formats_received: ['b3multi'],
-      trace_id: TRACE,
-      parent_span_id: 'e200000000000002',
-      span_id: 'b100000000000001',
-    },
+    trace: continued('e200000000000002', 'b100000000000001'),
     elapsed_ms: 3,
     downstream: [],
   };
   const frontend = {
     service: { name: 'frontend' },
-    trace: {
-      enabled: true,
-      debug: false,
-      sampled: true,
-      continued: true,
-      formats_received: ['b3multi'],
-      trace_id: TRACE,
-      parent_span_id: PAGE_SPAN,
-      span_id: 'f100000000000001',
-    },
+    trace: continued(PAGE_SPAN, 'f100000000000001'),
     elapsed_ms: 8,
     downstream: [
       {
