@@ -60,7 +60,7 @@ export function serviceSchema(defaults: { readonly port: number }) {
       values: ['continue', 'link'],
       default: 'continue',
       description:
-        "`continue`: join the caller's trace and follow its sampling decision. `link`: for a service facing untrusted callers: start a new trace that only links to the caller's, and let `OTEL_TRACES_SAMPLER` decide.",
+        "`continue`: join the caller's trace and follow its sampling decision. `link`: for a service facing untrusted callers: start a new trace that only links to the caller's, let `OTEL_TRACES_SAMPLER` decide, and do not pass on `x-client-trace-id` or `x-datadog-sampling-priority`.",
     },
     logLevel: {
       env: 'LOG_LEVEL',

@@ -43,6 +43,11 @@ export const TRACERESPONSE = 'traceresponse';
 /** Envoy's request id: joins access logs across hops, and Envoy derives its sampling decision from it. */
 export const X_REQUEST_ID = 'x-request-id';
 
+/** Envoy's client-initiated tracing: a request carrying it is traced whatever the sampling rate. */
+export const X_CLIENT_TRACE_ID = 'x-client-trace-id';
+/** Datadog's sampling decision (`1`, `2`: keep), for Datadog-traced neighbours. */
+export const X_DATADOG_SAMPLING_PRIORITY = 'x-datadog-sampling-priority';
+
 export const FORWARDED_HEADERS = [
   X_REQUEST_ID,
   /** Lightstep/OpenTracing span context, forwarded by Istio's Bookinfo. */
@@ -56,12 +61,19 @@ export const FORWARDED_HEADERS = [
   /** Datadog trace id, parent id and sampling priority, for Datadog-traced neighbours. */
   'x-datadog-trace-id',
   'x-datadog-parent-id',
-  'x-datadog-sampling-priority',
+  X_DATADOG_SAMPLING_PRIORITY,
   /** Bookinfo's end-user header; Istio routing rules often match on it. */
   'end-user',
   /** Envoy forces tracing of a request carrying this id (client-initiated tracing). */
-  'x-client-trace-id',
+  X_CLIENT_TRACE_ID,
 ] as const;
+
+/**
+ * The forwarded headers that ask the next tracer to sample: an edge that does not take orders
+ * from outside (INCOMING_TRACE_CONTEXT=link) must not pass them on, or a caller could still force
+ * every hop behind it to trace.
+ */
+export const SAMPLING_REQUEST_HEADERS: ReadonlySet<string> = new Set([X_CLIENT_TRACE_ID, X_DATADOG_SAMPLING_PRIORITY]);
 
 // --- Defaults -------------------------------------------------------------------
 

@@ -41,6 +41,8 @@ function wantsJson(request: FastifyRequest): boolean {
 /** Builds the backend: an http-echo drop-in that continues the trace and calls its downstreams. */
 export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // INCOMING_TRACE_CONTEXT=link: the callers are not trusted to ask for sampling downstream either.
+  const trustedCaller = config.incomingTraceContext === 'continue';
   const app = Fastify(fastifyOptions(deps.logger, config));
   const host = hostname();
   const redacted = redactedHeaderNames(config.redactHeaders);
@@ -110,7 +112,7 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
       config.downstreamUrls.length === 0
         ? []
         : await callDownstreams(config.downstreamUrls, {
-            headers: pickForwardedHeaders(request.headers),
+            headers: pickForwardedHeaders(request.headers, { trustedCaller }),
             timeoutMs: config.downstreamTimeoutMs,
             dispatcher: deps.dispatcher,
             propagate: config.propagation === 'on',

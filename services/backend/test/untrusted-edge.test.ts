@@ -78,6 +78,18 @@ describe('INCOMING_TRACE_CONTEXT=link', () => {
     },
   );
 
+  it('does not pass on the headers that ask the next tracer to sample; the rest of what Istio forwards, it does', async () => {
+    const asking = { 'x-client-trace-id': 'forced-by-a-stranger', 'x-datadog-sampling-priority': '2' };
+    const forwarded = { 'x-request-id': '1b4e28ba-2fa1-11d2-883f-0016d3cca427', 'end-user': 'jason' };
+    const fromEdge = (await send(edge, { ...asking, ...forwarded })).downstream[0]?.body;
+    expect(fromEdge?.headers).toMatchObject(forwarded);
+    expect(fromEdge?.headers).not.toHaveProperty('x-client-trace-id');
+    expect(fromEdge?.headers).not.toHaveProperty('x-datadog-sampling-priority');
+    // The trusting twin forwards all of them, as Istio asks.
+    const fromTrusting = (await send(trusting, { ...asking, ...forwarded })).downstream[0]?.body;
+    expect(fromTrusting?.headers).toMatchObject({ ...asking, ...forwarded });
+  });
+
   it('the same headers force the default `continue` mode to sample, and reach Zipkin', async () => {
     const hop = await send(trusting, FORCING['x-b3-sampled: 1'] ?? {});
     expect(hop.trace).toMatchObject({ trace_id: TRACE, sampled: true, continued: true });

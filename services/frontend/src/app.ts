@@ -42,6 +42,8 @@ function parseJson(text: string): unknown {
  */
 export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // INCOMING_TRACE_CONTEXT=link: the callers are not trusted to ask for sampling downstream either.
+  const trustedCaller = config.incomingTraceContext === 'continue';
   const loop =
     deps.loop ??
     new LoopControl({ mode: config.loopMode, concurrency: config.loopConcurrency, stats: new LoopStats() });
@@ -58,7 +60,7 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
 
   app.get('/', async function callTarget(request, reply) {
     const result = await tracedRequest(config.targetUrl, {
-      headers: { ...pickForwardedHeaders(request.headers), accept: 'application/json' },
+      headers: { ...pickForwardedHeaders(request.headers, { trustedCaller }), accept: 'application/json' },
       timeoutMs: config.requestTimeoutMs,
       dispatcher: deps.dispatcher,
     });

@@ -14,7 +14,7 @@ import { walkChain } from './ui/chain.ts';
 export interface UiOptions {
   readonly config: Pick<
     FrontendConfig,
-    'serviceName' | 'serviceVersion' | 'targetUrl' | 'requestTimeoutMs' | 'jaegerUiUrl'
+    'serviceName' | 'serviceVersion' | 'targetUrl' | 'requestTimeoutMs' | 'jaegerUiUrl' | 'incomingTraceContext'
   >;
   readonly dispatcher: Dispatcher;
   readonly loop: LoopControl;
@@ -81,7 +81,11 @@ async function uiPlugin(app: FastifyInstance, options: UiOptions): Promise<void>
     if (!fault.ok) return reply.code(400).send({ error: 'invalid fault', reason: fault.reason });
     const startedMs = reply.elapsedTime;
     const response = await tracedRequest(config.targetUrl, {
-      headers: { ...pickForwardedHeaders(request.headers), ...fault.headers, accept: 'application/json' },
+      headers: {
+        ...pickForwardedHeaders(request.headers, { trustedCaller: config.incomingTraceContext === 'continue' }),
+        ...fault.headers,
+        accept: 'application/json',
+      },
       timeoutMs: config.requestTimeoutMs,
       dispatcher,
     });
