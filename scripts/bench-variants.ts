@@ -3,7 +3,7 @@
  * is a server and the request sent to it. Shared, so that a profile is taken
  * under exactly the load the bench measured.
  */
-import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../packages/tracing/src/constants.ts';
+import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../packages/tracing/src/headers.ts';
 import type { ServerKind } from './bench-processes.ts';
 
 export type ServerId = 'bare' | 'off' | 'on' | 'on-otlp' | 'on-unsampled';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { renderConfigTable } from '@meshtrace/service-kit';
 import { refusedUrl, startService } from '@meshtrace/trace-tools';
-import { tracingSchema } from '@meshtrace/tracing';
+import { tracingSchema } from '@meshtrace/tracing/settings';
 import { describe, expect, it } from 'vitest';
 import { backendSchema } from '../services/backend/src/config.ts';
 import { frontendSchema } from '../services/frontend/src/config.ts';

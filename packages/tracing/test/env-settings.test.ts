@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, renderConfigTable, variablesOf } from '../src/env-schema.ts';
-import { ConfigError } from '../src/errors.ts';
+import { loadSettings } from '../src/env-settings.ts';
+import { InvalidSettingsError } from '../src/errors.ts';
 
 const schema = {
   port: { env: 'PORT', type: 'integer', min: 0, max: 65535, default: 8080, description: 'port' },
@@ -12,15 +12,15 @@ const schema = {
   name: { env: 'NAME', type: 'string', default: 'n', description: 'name' },
 } as const;
 
-describe('loadConfig', () => {
+describe('loadSettings', () => {
   it('takes defaults for unset and empty variables, and freezes the result', () => {
-    const config = loadConfig(schema, { PORT: '', DEBUG: ' ' });
+    const config = loadSettings(schema, { PORT: '', DEBUG: ' ' });
     expect(config).toEqual({ port: 8080, ratio: 0.5, debug: false, mode: 'a', url: 'http://x/', urls: [], name: 'n' });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('parses every type', () => {
-    const config = loadConfig(schema, {
+    const config = loadSettings(schema, {
       PORT: '5678',
       RATIO: '0.25',
       DEBUG: 'true',
@@ -46,7 +46,7 @@ describe('loadConfig', () => {
     ['PORT', '0x10', 'an integer from 0 to 65535'],
     ['RATIO', 'NaN', 'a number from 0 to 1'],
     ['DEBUG', 'maybe', 'true or false'],
-    // Exactly the two words the docs name: no twelve-factor synonyms.
+    // Exactly the two words the docs name (in any case, as OpenTelemetry reads them): no twelve-factor synonyms.
     ['DEBUG', '1', 'true or false'],
     ['DEBUG', 'yes', 'true or false'],
     ['DEBUG', 'on', 'true or false'],
@@ -54,22 +54,28 @@ describe('loadConfig', () => {
     ['URL', 'ftp://x/', 'an http:// or https:// URL'],
     ['URLS', 'http://a/,nope', 'comma-separated http:// or https:// URLs'],
     ['NAME', '  ', 'non-empty text'],
-  ])('rejects %s=%s with a ConfigError naming variable, value and what is accepted', (variable, value, expected) => {
-    let error: unknown;
-    try {
-      loadConfig(schema, { [variable]: value });
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error).toMatchObject({ code: 'ERR_CONFIG_INVALID', issues: [{ setting: variable, value, expected }] });
-    expect((error as Error).message).toBe(`invalid ${variable}=${JSON.stringify(value)}: expected ${expected}`);
-  });
+  ])(
+    'rejects %s=%s with an InvalidSettingsError naming variable, value and what is accepted',
+    (variable, value, expected) => {
+      let error: unknown;
+      try {
+        loadSettings(schema, { [variable]: value });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(InvalidSettingsError);
+      expect(error).toMatchObject({
+        code: 'MTR_ERR_INVALID_SETTINGS',
+        issues: [{ setting: variable, value, expected }],
+      });
+      expect((error as Error).message).toBe(`invalid ${variable}=${JSON.stringify(value)}: expected ${expected}`);
+    },
+  );
 });
 
 describe('every invalid setting at once', () => {
   it('lists each invalid variable on its own line, in schema order, not just the first', () => {
-    expect(() => loadConfig(schema, { PORT: 'http', MODE: 'c', DEBUG: 'yes', NAME: 'ok' })).toThrow(
+    expect(() => loadSettings(schema, { PORT: 'http', MODE: 'c', DEBUG: 'yes', NAME: 'ok' })).toThrow(
       [
         'invalid PORT="http": expected an integer from 0 to 65535',
         'invalid DEBUG="yes": expected true or false',
@@ -79,17 +85,8 @@ describe('every invalid setting at once', () => {
   });
 
   it('names the flag the user typed when a flag set the variable', () => {
-    expect(() => loadConfig(schema, { PORT: 'abc' }, { PORT: { setting: '-port' } })).toThrow(
+    expect(() => loadSettings(schema, { PORT: 'abc' }, { PORT: { setting: '-port' } })).toThrow(
       'invalid -port="abc": expected an integer from 0 to 65535',
     );
-  });
-});
-
-describe('schema as documentation', () => {
-  it('lists its variables and renders a table row for each, with its default', () => {
-    expect(variablesOf(schema)).toEqual(['PORT', 'RATIO', 'DEBUG', 'MODE', 'URL', 'URLS', 'NAME']);
-    const table = renderConfigTable(schema);
-    expect(table).toContain('| `PORT` | `8080` | an integer from 0 to 65535 | port |');
-    expect(table).toContain('| `URLS` | `(none)` |');
   });
 });

@@ -1,14 +1,19 @@
 import { ExportResultCode } from '@opentelemetry/core';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { ExportCounters } from '../src/export-stats.ts';
-import { createResilientZipkinExporter, DropCountingProcessor } from '../src/resilient-exporter.ts';
+import { ExportCounters } from '../src/sdk.ts';
+import { CountingExporter, DropCountingProcessor } from '../src/sdk-start.ts';
+import { createZipkinExporter } from '../src/zipkin-upload.ts';
 import { blackHoleCollector, failingCollectors, httpCollector, makeSpans } from './helpers/collectors.ts';
 
 const ZIPKIN_PATH = '/api/v2/spans';
 
+/** The Zipkin exporter as OTEL_TRACES_EXPORTER=zipkin builds it: timed, and counted. */
+const zipkinExporter = (options: { url: string; timeoutMs: number }, counters: ExportCounters) =>
+  new CountingExporter(createZipkinExporter(options), counters);
+
 async function exportOnce(url: string, timeoutMs: number, counters: ExportCounters) {
-  const exporter = createResilientZipkinExporter({ url, timeoutMs }, counters);
+  const exporter = zipkinExporter({ url, timeoutMs }, counters);
   const started = Date.now();
   const result = await new Promise<{ code: ExportResultCode; error?: Error }>((resolve) =>
     exporter.export(makeSpans(3), resolve),
@@ -16,7 +21,7 @@ async function exportOnce(url: string, timeoutMs: number, counters: ExportCounte
   return { result, elapsedMs: Date.now() - started };
 }
 
-describe('resilient Zipkin exporter', () => {
+describe('Zipkin upload', () => {
   it('counts delivered spans as exported', async () => {
     let bodies = 0;
     const url = await httpCollector(ZIPKIN_PATH, (req, res) => {
@@ -49,10 +54,7 @@ describe('resilient Zipkin exporter', () => {
 
   it('counts spans dropped on a full queue, and the batch processor stays bounded', async () => {
     const counters = new ExportCounters();
-    const exporter = createResilientZipkinExporter(
-      { url: await blackHoleCollector(ZIPKIN_PATH), timeoutMs: 200 },
-      counters,
-    );
+    const exporter = zipkinExporter({ url: await blackHoleCollector(ZIPKIN_PATH), timeoutMs: 200 }, counters);
     const processor = new DropCountingProcessor(
       new BatchSpanProcessor({ exporter, maxQueueSize: 10, maxExportBatchSize: 5, scheduledDelayMillis: 60_000 }),
       10,
