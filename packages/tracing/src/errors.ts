@@ -27,7 +27,7 @@ export interface SettingIssue {
 }
 
 /** The one line printed for an issue: `invalid PORT="http": expected an integer from 0 to 65535`. */
-export function describeIssue({ setting, value, expected }: SettingIssue): string {
+function describeIssue({ setting, value, expected }: SettingIssue): string {
   return `invalid ${setting}=${JSON.stringify(value)}: expected ${expected}`;
 }
 

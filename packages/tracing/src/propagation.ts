@@ -214,7 +214,7 @@ class TraceHeadersPropagator implements TextMapPropagator {
         return continueFrom(withBaggage, ids, decision, w3c, w3c ? getter.get(carrier, TRACESTATE) : undefined);
       }
     }
-    // No ids at all: the sampler starts a new trace and follows a decision that came alone (sampler.ts).
+    // No ids at all: the sampler starts a new trace and follows a decision that came alone (createSampler below).
     return withIncoming(withBaggage, { b3: decision, notRandomTrace: undefined });
   }
 

@@ -26,19 +26,9 @@ import { createZipkinExporter, DebugSpanProcessor } from './zipkin-upload.ts';
  */
 
 // --- The SDK's diagnostics ---------------------------------------------------------
-const LEVELS: Readonly<Record<string, DiagLogLevel>> = {
-  none: DiagLogLevel.NONE,
-  error: DiagLogLevel.ERROR,
-  warn: DiagLogLevel.WARN,
-  info: DiagLogLevel.INFO,
-  debug: DiagLogLevel.DEBUG,
-  verbose: DiagLogLevel.VERBOSE,
-  all: DiagLogLevel.ALL,
-};
-
-function diagLevel(name: string): DiagLogLevel {
-  return LEVELS[name] ?? DiagLogLevel.WARN;
-}
+/** OTEL_LOG_LEVEL's values are DiagLogLevel's names, in lower case. */
+const diagLevel = (name: string): DiagLogLevel =>
+  DiagLogLevel[name.toUpperCase() as keyof typeof DiagLogLevel] ?? DiagLogLevel.WARN;
 
 function writer(level: string) {
   return (message: string, ...args: unknown[]) => {
@@ -253,7 +243,7 @@ function spanProcessors(settings: TracingSettings, counters: ExportCounters): Sp
 
 /**
  * Starts the OpenTelemetry SDK: the exporter OTEL_TRACES_EXPORTER names
- * (exporter.ts) behind a batch processor, parent-based sampling, our
+ * (createSpanExporter above) behind a batch processor, parent-based sampling, our
  * propagators, and no metrics, logs or auto-instrumentation (the plugin and
  * client helper record spans explicitly). Loaded by sdk.ts only when tracing
  * is enabled.
@@ -261,7 +251,7 @@ function spanProcessors(settings: TracingSettings, counters: ExportCounters): Sp
 export function startNodeSdk(settings: TracingSettings, counters: ExportCounters): NodeSDK {
   const sdk = new NodeSDK({
     // The resource, not ZipkinExporter's serviceName option, decides the name Zipkin and Jaeger show.
-    // OTEL_RESOURCE_ATTRIBUTES was read with the identity (service-identity.ts), not again by a detector.
+    // OTEL_RESOURCE_ATTRIBUTES was read with the identity (settings.ts), not again by a detector.
     resource: resourceFromAttributes(settings.identity.attributes),
     autoDetectResources: false,
     sampler: createSampler(settings),

@@ -73,7 +73,7 @@ export function parseResourceAttributes(text: string): Record<string, string> | 
   return attributes;
 }
 
-export const identitySchema = {
+const identitySchema = {
   serviceName: {
     env: 'OTEL_SERVICE_NAME',
     type: 'string',
@@ -102,8 +102,6 @@ export const identitySchema = {
   },
 } as const;
 
-export type IdentitySettings = SettingsOf<typeof identitySchema>;
-
 /** The name and version a service has when no variable says otherwise. */
 export interface IdentityDefaults {
   readonly name: string;
@@ -116,7 +114,7 @@ export interface IdentityDefaults {
  * and likewise for the version: the dedicated variable, then the resource
  * attribute, then the package's own.
  */
-export function resolveIdentity(settings: IdentitySettings, defaults: IdentityDefaults): ServiceIdentity {
+function resolveIdentity(settings: SettingsOf<typeof identitySchema>, defaults: IdentityDefaults): ServiceIdentity {
   const fromResource = parseResourceAttributes(settings.resourceAttributes) ?? {};
   const name = settings.serviceName.trim() || fromResource[SERVICE_NAME] || defaults.name;
   const version = settings.serviceVersion.trim() || fromResource[SERVICE_VERSION] || defaults.version;
@@ -141,7 +139,7 @@ export function loadServiceIdentity(env: Environment, defaults: IdentityDefaults
  * `node --import @meshtrace/tracing/register dist/server.js` in services/backend
  * is "backend" at its package version without any setting. The scope is dropped.
  */
-export function mainPackageIdentity(mainScript: string | undefined): IdentityDefaults {
+function mainPackageIdentity(mainScript: string | undefined): IdentityDefaults {
   let dir = mainScript ? dirname(mainScript) : process.cwd();
   for (let depth = 0; depth < 6; depth++) {
     try {

@@ -182,7 +182,7 @@ export function createTick(deps: TickDeps): () => Promise<void> {
   }
   const withBaggage = entries.length === 0 ? context.active() : propagation.setBaggage(context.active(), baggage);
   // A forced decision on the tick's root, which the sampler follows whatever OTEL_TRACES_SAMPLER says
-  // (sampler.ts). The propagator then sends it where each Envoy tracer reads it: x-b3-sampled: 1
+  // (createSampler in packages/tracing/src/propagation.ts). The propagator then sends it where each Envoy tracer reads it: x-b3-sampled: 1
   // (zipkin) and traceparent flags 01 (opentelemetry); debug adds x-b3-flags: 1 for the apps, and
   // every span is uploaded with Zipkin's "debug": true.
   const forced = { off: undefined, sampled: 'accept', debug: 'debug' } as const;
