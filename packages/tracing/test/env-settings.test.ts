@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../src/env-settings.ts';
 import { InvalidSettingsError } from '../src/errors.ts';
-
-const schema = {
-  port: { env: 'PORT', type: 'integer', min: 0, max: 65535, default: 8080, description: 'port' },
-  ratio: { env: 'RATIO', type: 'number', min: 0, max: 1, default: 0.5, description: 'ratio' },
-  debug: { env: 'DEBUG', type: 'boolean', default: false, description: 'debug' },
-  mode: { env: 'MODE', type: 'enum', values: ['a', 'b'], default: 'a', description: 'mode' },
-  url: { env: 'URL', type: 'url', default: 'http://x/', description: 'url' },
-  urls: { env: 'URLS', type: 'url-list', default: [], description: 'urls' },
-  name: { env: 'NAME', type: 'string', default: 'n', description: 'name' },
-} as const;
+import { schema } from './helpers/sample-schema.ts';
 
 describe('loadSettings', () => {
   it('takes defaults for unset and empty variables, and freezes the result', () => {
