@@ -6,73 +6,65 @@ import { InvalidSettingsError, type SettingIssue } from './errors.ts';
  * and description. The same objects validate the input once at start-up and
  * render the READMEs' tables. Deliberately small: the types the OpenTelemetry
  * environment specification uses, plus lists of URLs. This package's OTEL_*
- * settings, the services' settings and the CLIs' flags are all written in it.
+ * settings, the services' settings and the CLIs' flags are all written in it,
+ * as object literals or with the builders below (`integer('PORT', 8080, 0, 65535).describe('…')`).
  */
 
-interface Base {
-  /** The environment variable that sets it; in a CLI's schema, the flag (`--interval`). */
-  readonly env: string;
-  readonly description: string;
+/** A format a text setting must have, checked at start-up, and its words for the error line. */
+export interface TextFormat {
+  readonly accepts: string;
+  readonly check: (text: string) => boolean;
 }
-export interface BooleanSetting extends Base {
-  readonly type: 'boolean';
-  readonly default: boolean;
-}
-export interface StringSetting extends Base {
-  readonly type: 'string';
-  readonly default: string;
-  readonly allowEmpty?: boolean;
-  /** A format the text must have, checked at start-up. */
-  readonly format?: { readonly accepts: string; readonly check: (text: string) => boolean };
-}
-export interface UrlSetting extends Base {
-  readonly type: 'url';
-  readonly default: string;
-}
-export interface UrlListSetting extends Base {
-  readonly type: 'url-list';
-  readonly default: readonly string[];
-}
-export interface NumberSetting extends Base {
-  readonly type: 'number' | 'integer';
-  readonly default: number;
-  readonly min: number;
-  readonly max: number;
-}
-export interface EnumSetting<V extends string = string> extends Base {
-  readonly type: 'enum';
-  readonly values: readonly V[];
-  readonly default: V;
-}
-export interface EnumListSetting<V extends string = string> extends Base {
-  readonly type: 'enum-list';
-  readonly values: readonly V[];
-  readonly default: readonly V[];
-}
-export type Setting =
-  | BooleanSetting
-  | StringSetting
-  | UrlSetting
-  | UrlListSetting
-  | NumberSetting
-  | EnumSetting
-  | EnumListSetting;
+
+/** `env`: the environment variable that sets it; in a CLI's schema, the flag (`--interval`). */
+export type Setting = { readonly env: string; readonly description: string } & (
+  | { readonly type: 'boolean'; readonly default: boolean }
+  | { readonly type: 'string'; readonly default: string; readonly allowEmpty?: boolean; readonly format?: TextFormat }
+  | { readonly type: 'url'; readonly default: string }
+  | { readonly type: 'url-list'; readonly default: readonly string[] }
+  | { readonly type: 'number' | 'integer'; readonly default: number; readonly min: number; readonly max: number }
+  | { readonly type: 'enum'; readonly values: readonly string[]; readonly default: string }
+  | { readonly type: 'enum-list'; readonly values: readonly string[]; readonly default: readonly string[] }
+);
 export type SettingsSchema = Readonly<Record<string, Setting>>;
 
-type ValueOf<S extends Setting> = S extends BooleanSetting
-  ? boolean
-  : S extends NumberSetting
-    ? number
-    : S extends EnumSetting<infer V>
-      ? V
-      : S extends EnumListSetting<infer V>
-        ? readonly V[]
-        : S extends UrlListSetting
-          ? readonly string[]
-          : string;
+/** An enum's value is one of its `values`; every other type's value has its default's type. */
+type ValueOf<S extends Setting> = S extends { readonly values: readonly (infer V)[] }
+  ? S['default'] extends string
+    ? V
+    : readonly V[]
+  : S['default'] extends boolean
+    ? boolean
+    : S['default'] extends number
+      ? number
+      : S['default'] extends string
+        ? string
+        : readonly string[];
 export type SettingsOf<S extends SettingsSchema> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
 export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** A setting being built: everything but its description, which `describe()` adds last. */
+type Draft<S> = S & { describe(description: string): S & { readonly description: string } };
+const draft = <S extends object>(spec: S): Draft<S> => ({
+  ...spec,
+  describe: (description) => ({ ...spec, description }),
+});
+
+export const boolean = (env: string, value: boolean) => draft({ env, type: 'boolean' as const, default: value });
+export const text = (env: string, value: string, options: { allowEmpty?: boolean; format?: TextFormat } = {}) =>
+  draft({ env, type: 'string' as const, default: value, ...options });
+export const url = (env: string, value: string) => draft({ env, type: 'url' as const, default: value });
+export const urls = (env: string, value: readonly string[]) =>
+  draft({ env, type: 'url-list' as const, default: value });
+export const integer = (env: string, value: number, min: number, max: number) =>
+  draft({ env, type: 'integer' as const, default: value, min, max });
+export const number = (env: string, value: number, min: number, max: number) =>
+  draft({ env, type: 'number' as const, default: value, min, max });
+export const oneOf = <const V extends string>(env: string, values: readonly V[], value: NoInfer<V>) =>
+  draft({ env, type: 'enum' as const, values, default: value });
+export const listOf = <const V extends string>(env: string, values: readonly V[], value: readonly NoInfer<V>[]) =>
+  draft({ env, type: 'enum-list' as const, values, default: value });
 
 /**
  * Where a value came from when it was not the variable itself: a flag. Maps the variable to
@@ -94,9 +86,8 @@ export function accepts(setting: Setting): string {
     case 'url-list':
       return 'comma-separated http:// or https:// URLs';
     case 'integer':
-      return `an integer from ${setting.min} to ${setting.max}`;
     case 'number':
-      return `a number from ${setting.min} to ${setting.max}`;
+      return `${setting.type === 'integer' ? 'an integer' : 'a number'} from ${setting.min} to ${setting.max}`;
     case 'enum':
       return `one of ${setting.values.join(', ')}`;
     case 'enum-list':
@@ -111,7 +102,7 @@ function isHttpUrl(text: string): boolean {
   return url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
 }
 
-const listOf = (text: string) =>
+const splitList = (text: string) =>
   text
     .split(',')
     .map((item) => item.trim())
@@ -133,7 +124,7 @@ export function parseSetting(setting: Setting, raw: string): unknown {
     case 'url':
       return isHttpUrl(text) ? text : undefined;
     case 'url-list': {
-      const urls = listOf(text);
+      const urls = splitList(text);
       return urls.every(isHttpUrl) ? urls : undefined;
     }
     case 'integer':
@@ -146,7 +137,7 @@ export function parseSetting(setting: Setting, raw: string): unknown {
     case 'enum':
       return setting.values.find((value) => value === text.toLowerCase());
     case 'enum-list': {
-      const items = listOf(text.toLowerCase());
+      const items = splitList(text.toLowerCase());
       return items.every((item) => setting.values.includes(item)) ? items : undefined;
     }
   }

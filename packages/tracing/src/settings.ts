@@ -1,6 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type Environment, loadSettings, type SettingsOf } from './env-settings.ts';
+import {
+  accepts,
+  boolean,
+  type Environment,
+  integer,
+  listOf,
+  loadSettings,
+  number,
+  oneOf,
+  parseSetting,
+  type Setting,
+  type SettingsOf,
+  type TextFormat,
+  text,
+  url,
+} from './env-settings.ts';
 import { DEFAULT_OTLP_ENDPOINT, DEFAULT_PROPAGATORS, DEFAULT_ZIPKIN_ENDPOINT } from './headers.ts';
 
 /**
@@ -14,26 +29,22 @@ export * from './errors.ts';
 /** OTLP over HTTP, as the spec names it. gRPC is not offered: see the README's notes. */
 const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 const OTLP_COMPRESSIONS = ['none', 'gzip'] as const;
-const OTLP_TIMEOUT = { min: 1, max: 600_000 } as const;
 
 /** The spec's header list, `key1=value1,key2=value2` with percent-encoded values (as OTEL_RESOURCE_ATTRIBUTES). */
-const HEADER_LIST = {
+const HEADER_LIST: TextFormat = {
   accepts: 'comma-separated key=value pairs (values percent-encoded)',
-  check: (text: string) => parseResourceAttributes(text) !== undefined,
-} as const;
+  check: (value) => parseResourceAttributes(value) !== undefined,
+};
 
 /**
  * The spec's per-signal form of an OTLP variable (`OTEL_EXPORTER_OTLP_TRACES_*`):
  * empty means "not set", and then the general variable applies.
  */
-function tracesVariant(general: string, accepts: string, check: (text: string) => boolean) {
-  return {
-    env: general.replace('OTEL_EXPORTER_OTLP_', 'OTEL_EXPORTER_OTLP_TRACES_'),
-    type: 'string',
-    default: '',
-    format: { accepts: `${accepts}, or empty`, check: (text: string) => text.trim() === '' || check(text.trim()) },
-    description: `Wins over \`${general}\`.`,
-  } as const;
+function tracesVariant(general: Setting) {
+  const check = (value: string) => value.trim() === '' || parseSetting(general, value.trim()) !== undefined;
+  return text(general.env.replace('OTEL_EXPORTER_OTLP_', 'OTEL_EXPORTER_OTLP_TRACES_'), '', {
+    format: { accepts: `${accepts(general)}, or empty`, check },
+  }).describe(`Wins over \`${general.env}\`.`);
 }
 
 /**
@@ -74,33 +85,16 @@ export function parseResourceAttributes(text: string): Record<string, string> | 
 }
 
 const identitySchema = {
-  serviceName: {
-    env: 'OTEL_SERVICE_NAME',
-    type: 'string',
-    default: '',
-    allowEmpty: true,
-    description:
-      "`service.name` on spans, logs, `X-App-Name` and metrics. Wins over `service.name` in `OTEL_RESOURCE_ATTRIBUTES`. Empty: that, else the program's package name (`frontend`, `backend`).",
-  },
-  serviceVersion: {
-    env: 'SERVICE_VERSION',
-    type: 'string',
-    default: '',
-    allowEmpty: true,
-    description:
-      "`service.version` on spans, logs, `X-App-Version` and metrics. Wins over `service.version` in `OTEL_RESOURCE_ATTRIBUTES`. Empty: that, else the program's package.json version.",
-  },
-  resourceAttributes: {
-    env: 'OTEL_RESOURCE_ATTRIBUTES',
-    type: 'string',
-    default: '',
-    format: {
-      accepts: 'comma-separated key=value pairs (values percent-encoded)',
-      check: (text: string) => parseResourceAttributes(text) !== undefined,
-    },
-    description: 'More resource attributes on every span, e.g. `deployment.environment.name=dev`.',
-  },
-} as const;
+  serviceName: text('OTEL_SERVICE_NAME', '', { allowEmpty: true }).describe(
+    "`service.name` on spans, logs, `X-App-Name` and metrics. Wins over `service.name` in `OTEL_RESOURCE_ATTRIBUTES`. Empty: that, else the program's package name (`frontend`, `backend`).",
+  ),
+  serviceVersion: text('SERVICE_VERSION', '', { allowEmpty: true }).describe(
+    "`service.version` on spans, logs, `X-App-Version` and metrics. Wins over `service.version` in `OTEL_RESOURCE_ATTRIBUTES`. Empty: that, else the program's package.json version.",
+  ),
+  resourceAttributes: text('OTEL_RESOURCE_ATTRIBUTES', '', { format: HEADER_LIST }).describe(
+    'More resource attributes on every span, e.g. `deployment.environment.name=dev`.',
+  ),
+};
 
 /** The name and version a service has when no variable says otherwise. */
 export interface IdentityDefaults {
@@ -159,198 +153,95 @@ function mainPackageIdentity(mainScript: string | undefined): IdentityDefaults {
   return { name: 'unknown_service:node', version: '0.0.0' };
 }
 
-const isOneOf = (values: readonly string[]) => (text: string) => values.includes(text.toLowerCase());
-const isTimeout = (text: string) =>
-  /^\d+$/.test(text) && Number(text) >= OTLP_TIMEOUT.min && Number(text) <= OTLP_TIMEOUT.max;
+/** The OTLP variables that have a per-signal form (tracesVariant above). */
+const otlpProtocol = oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', OTLP_PROTOCOLS, 'http/protobuf').describe(
+  "With `otlp`: the body's encoding, protobuf or JSON.",
+);
+const otlpHeaders = text('OTEL_EXPORTER_OTLP_HEADERS', '', { format: HEADER_LIST }).describe(
+  'With `otlp`: headers on every upload, e.g. `authorization=Bearer%20abc`.',
+);
+const otlpTimeoutMs = integer('OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, 600_000).describe(
+  'With `otlp`: milliseconds one export may take, retries included, before its spans are counted as failed. Capped by `OTEL_BSP_EXPORT_TIMEOUT`.',
+);
+const otlpCompression = oneOf('OTEL_EXPORTER_OTLP_COMPRESSION', OTLP_COMPRESSIONS, 'none').describe(
+  'With `otlp`: `gzip` compresses each upload.',
+);
+const SAMPLERS = [
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'always_on',
+  'always_off',
+  'traceidratio',
+] as const;
+const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
 
 /**
  * The standard OpenTelemetry environment variables this package honours,
  * validated once at start-up like every other setting.
  */
 export const tracingSchema = {
-  disabled: {
-    env: 'OTEL_SDK_DISABLED',
-    type: 'boolean',
-    default: false,
-    description:
-      'Turn tracing off entirely: no SDK, no spans, no export. The services still work, under the same identity.',
-  },
+  disabled: boolean('OTEL_SDK_DISABLED', false).describe(
+    'Turn tracing off entirely: no SDK, no spans, no export. The services still work, under the same identity.',
+  ),
   ...identitySchema,
-  exporter: {
-    env: 'OTEL_TRACES_EXPORTER',
-    type: 'enum',
-    values: ['zipkin', 'otlp', 'none'],
-    default: 'zipkin',
-    description:
-      'How spans leave the process: Zipkin v2 JSON, OTLP over HTTP, or not at all (`none`: context is still propagated). The spec defaults to `otlp`; Zipkin stays the default here.',
-  },
-  zipkinEndpoint: {
-    env: 'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
-    type: 'url',
-    default: DEFAULT_ZIPKIN_ENDPOINT,
-    description: "Where spans are POSTed as Zipkin v2 JSON (Jaeger and Istio's `zipkin` Service accept it).",
-  },
-  otlpEndpoint: {
-    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-    type: 'url',
-    default: DEFAULT_OTLP_ENDPOINT,
-    description:
-      "With `otlp`: the collector's base URL; spans are POSTed to it plus `/v1/traces` (Jaeger takes OTLP/HTTP on 4318).",
-  },
-  otlpTracesEndpoint: {
-    env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-    type: 'string',
-    default: '',
+  exporter: oneOf('OTEL_TRACES_EXPORTER', ['zipkin', 'otlp', 'none'], 'zipkin').describe(
+    'How spans leave the process: Zipkin v2 JSON, OTLP over HTTP, or not at all (`none`: context is still propagated). The spec defaults to `otlp`; Zipkin stays the default here.',
+  ),
+  zipkinEndpoint: url('OTEL_EXPORTER_ZIPKIN_ENDPOINT', DEFAULT_ZIPKIN_ENDPOINT).describe(
+    "Where spans are POSTed as Zipkin v2 JSON (Jaeger and Istio's `zipkin` Service accept it).",
+  ),
+  otlpEndpoint: url('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_ENDPOINT).describe(
+    "With `otlp`: the collector's base URL; spans are POSTed to it plus `/v1/traces` (Jaeger takes OTLP/HTTP on 4318).",
+  ),
+  otlpTracesEndpoint: text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '', {
     format: {
       accepts: 'an http:// or https:// URL, or empty',
-      check: (text: string) =>
-        text.trim() === '' || (/^https?:\/\/[^/?#]/.test(text.trim()) && URL.canParse(text.trim())),
+      check: (value) => value.trim() === '' || (/^https?:\/\/[^/?#]/.test(value.trim()) && URL.canParse(value.trim())),
     },
-    description:
-      'With `otlp`: the full URL spans are POSTed to, used as it is. Wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.',
-  },
-  otlpProtocol: {
-    env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
-    type: 'enum',
-    values: OTLP_PROTOCOLS,
-    default: 'http/protobuf',
-    description: "With `otlp`: the body's encoding, protobuf or JSON.",
-  },
-  otlpTracesProtocol: tracesVariant(
-    'OTEL_EXPORTER_OTLP_PROTOCOL',
-    `one of ${OTLP_PROTOCOLS.join(', ')}`,
-    isOneOf(OTLP_PROTOCOLS),
+  }).describe('With `otlp`: the full URL spans are POSTed to, used as it is. Wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.'),
+  otlpProtocol,
+  otlpTracesProtocol: tracesVariant(otlpProtocol),
+  otlpHeaders,
+  otlpTracesHeaders: tracesVariant(otlpHeaders),
+  otlpTimeoutMs,
+  otlpTracesTimeoutMs: tracesVariant(otlpTimeoutMs),
+  otlpCompression,
+  otlpTracesCompression: tracesVariant(otlpCompression),
+  sampler: oneOf('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on').describe(
+    'Sampling for new traces; `parentbased_*` follow an incoming decision.',
   ),
-  otlpHeaders: {
-    env: 'OTEL_EXPORTER_OTLP_HEADERS',
-    type: 'string',
-    default: '',
-    format: HEADER_LIST,
-    description: 'With `otlp`: headers on every upload, e.g. `authorization=Bearer%20abc`.',
-  },
-  otlpTracesHeaders: tracesVariant('OTEL_EXPORTER_OTLP_HEADERS', HEADER_LIST.accepts, HEADER_LIST.check),
-  otlpTimeoutMs: {
-    env: 'OTEL_EXPORTER_OTLP_TIMEOUT',
-    type: 'integer',
-    ...OTLP_TIMEOUT,
-    default: 10_000,
-    description:
-      'With `otlp`: milliseconds one export may take, retries included, before its spans are counted as failed. Capped by `OTEL_BSP_EXPORT_TIMEOUT`.',
-  },
-  otlpTracesTimeoutMs: tracesVariant(
-    'OTEL_EXPORTER_OTLP_TIMEOUT',
-    `an integer from ${OTLP_TIMEOUT.min} to ${OTLP_TIMEOUT.max}`,
-    isTimeout,
+  samplerArg: number('OTEL_TRACES_SAMPLER_ARG', 1, 0, 1).describe('The ratio for the `traceidratio` samplers.'),
+  propagators: listOf(
+    'OTEL_PROPAGATORS',
+    ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'],
+    DEFAULT_PROPAGATORS,
+  ).describe(
+    "Header formats written, all of them; on extract, when they disagree, the later one wins (OpenTelemetry's convention). The default trusts B3: right behind Istio's `zipkin` provider. Behind its `opentelemetry` provider: `baggage,b3multi,tracecontext`.",
   ),
-  otlpCompression: {
-    env: 'OTEL_EXPORTER_OTLP_COMPRESSION',
-    type: 'enum',
-    values: OTLP_COMPRESSIONS,
-    default: 'none',
-    description: 'With `otlp`: `gzip` compresses each upload.',
-  },
-  otlpTracesCompression: tracesVariant(
-    'OTEL_EXPORTER_OTLP_COMPRESSION',
-    `one of ${OTLP_COMPRESSIONS.join(', ')}`,
-    isOneOf(OTLP_COMPRESSIONS),
+  batchDelayMs: integer('OTEL_BSP_SCHEDULE_DELAY', 1000, 0, 600_000).describe(
+    'Milliseconds between span exports (spec default 5000; shorter so the demo shows traces sooner).',
   ),
-  sampler: {
-    env: 'OTEL_TRACES_SAMPLER',
-    type: 'enum',
-    values: [
-      'parentbased_always_on',
-      'parentbased_always_off',
-      'parentbased_traceidratio',
-      'always_on',
-      'always_off',
-      'traceidratio',
-    ],
-    default: 'parentbased_always_on',
-    description: 'Sampling for new traces; `parentbased_*` follow an incoming decision.',
-  },
-  samplerArg: {
-    env: 'OTEL_TRACES_SAMPLER_ARG',
-    type: 'number',
-    min: 0,
-    max: 1,
-    default: 1,
-    description: 'The ratio for the `traceidratio` samplers.',
-  },
-  propagators: {
-    env: 'OTEL_PROPAGATORS',
-    type: 'enum-list',
-    values: ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'],
-    default: DEFAULT_PROPAGATORS,
-    description:
-      "Header formats written, all of them; on extract, when they disagree, the later one wins (OpenTelemetry's convention). The default trusts B3: right behind Istio's `zipkin` provider. Behind its `opentelemetry` provider: `baggage,b3multi,tracecontext`.",
-  },
-  batchDelayMs: {
-    env: 'OTEL_BSP_SCHEDULE_DELAY',
-    type: 'integer',
-    min: 0,
-    max: 600_000,
-    default: 1000,
-    description: 'Milliseconds between span exports (spec default 5000; shorter so the demo shows traces sooner).',
-  },
-  batchQueueSize: {
-    env: 'OTEL_BSP_MAX_QUEUE_SIZE',
-    type: 'integer',
-    min: 1,
-    max: 1_000_000,
-    default: 2048,
-    description: 'Spans held for export; beyond this, new spans are dropped rather than memory growing.',
-  },
-  batchSize: {
-    env: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
-    type: 'integer',
-    min: 1,
-    max: 1_000_000,
-    default: 512,
-    description: 'Spans per export request.',
-  },
-  zipkinTimeoutMs: {
-    env: 'OTEL_EXPORTER_ZIPKIN_TIMEOUT',
-    type: 'integer',
-    min: 1,
-    max: 600_000,
-    default: 10_000,
-    description:
-      'Milliseconds one POST to the collector may take before it is aborted and its spans counted as failed.',
-  },
-  exportTimeoutMs: {
-    env: 'OTEL_BSP_EXPORT_TIMEOUT',
-    type: 'integer',
-    min: 1,
-    max: 600_000,
-    default: 10_000,
-    description: 'Milliseconds an export may take before it is abandoned; also caps `OTEL_EXPORTER_ZIPKIN_TIMEOUT`.',
-  },
-  attributeValueLengthLimit: {
-    env: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-    type: 'integer',
-    min: 0,
-    max: 1_048_576,
-    default: 256,
-    description:
-      "Longest string attribute value kept on a span; longer ones are cut (spec default: no limit; 256 is Istio's tag limit). A 16 KB `user-agent` or path is not 16 KB in every span.",
-  },
-  spanAttributeValueLengthLimit: {
-    env: 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-    type: 'integer',
-    min: 0,
-    max: 1_048_576,
-    default: 256,
-    description: 'The same for span attributes only; when set, it wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.',
-  },
-  logLevel: {
-    env: 'OTEL_LOG_LEVEL',
-    type: 'enum',
-    values: ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'],
-    default: 'warn',
-    description:
-      "The SDK's own diagnostics on stderr, including the span-loss summary (a `warn` line every 10 s at most).",
-  },
-} as const;
+  batchQueueSize: integer('OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000).describe(
+    'Spans held for export; beyond this, new spans are dropped rather than memory growing.',
+  ),
+  batchSize: integer('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000).describe('Spans per export request.'),
+  zipkinTimeoutMs: integer('OTEL_EXPORTER_ZIPKIN_TIMEOUT', 10_000, 1, 600_000).describe(
+    'Milliseconds one POST to the collector may take before it is aborted and its spans counted as failed.',
+  ),
+  exportTimeoutMs: integer('OTEL_BSP_EXPORT_TIMEOUT', 10_000, 1, 600_000).describe(
+    'Milliseconds an export may take before it is abandoned; also caps `OTEL_EXPORTER_ZIPKIN_TIMEOUT`.',
+  ),
+  attributeValueLengthLimit: integer('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', 256, 0, 1_048_576).describe(
+    "Longest string attribute value kept on a span; longer ones are cut (spec default: no limit; 256 is Istio's tag limit). A 16 KB `user-agent` or path is not 16 KB in every span.",
+  ),
+  spanAttributeValueLengthLimit: integer('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 256, 0, 1_048_576).describe(
+    'The same for span attributes only; when set, it wins over `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.',
+  ),
+  logLevel: oneOf('OTEL_LOG_LEVEL', LOG_LEVELS, 'warn').describe(
+    "The SDK's own diagnostics on stderr, including the span-loss summary (a `warn` line every 10 s at most).",
+  ),
+};
 
 export type TracingSettings = Omit<
   SettingsOf<typeof tracingSchema>,
