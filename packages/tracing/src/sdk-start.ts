@@ -1,16 +1,10 @@
-import { type Context, type DiagLogger, DiagLogLevel, diag, type Exception, TraceFlags } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode, loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
+import { type DiagLogger, DiagLogLevel, diag, type Exception, TraceFlags } from '@opentelemetry/api';
+import { ExportResultCode, loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  BatchSpanProcessor,
-  type ReadableSpan,
-  type Span,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { SpanExportError } from './errors.ts';
 import { B3_SINGLE } from './headers.ts';
 import { createPropagator, createSampler } from './propagation.ts';
@@ -30,8 +24,12 @@ import { createZipkinExporter, DebugSpanProcessor } from './zipkin-upload.ts';
 const diagLevel = (name: string): DiagLogLevel =>
   DiagLogLevel[name.toUpperCase() as keyof typeof DiagLogLevel] ?? DiagLogLevel.WARN;
 
+/** The batch processor warns each time its queue recovers from drops; those drops are in the summary line instead. */
+const BSP_DROP_WARNING = /^Dropped \d+ spans because maxQueueSize reached$/;
+
 function writer(level: string) {
   return (message: string, ...args: unknown[]) => {
+    if (BSP_DROP_WARNING.test(message)) return;
     const detail = args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ');
     const line = { level, time: new Date().toISOString(), component: 'opentelemetry', msg: message, detail };
     process.stderr.write(`${JSON.stringify(line)}\n`);
@@ -42,7 +40,7 @@ function writer(level: string) {
  * The SDK's own diagnostics as JSON lines on stderr, so a failed export (the
  * Zipkin exporter is silent otherwise) shows up next to the service's logs.
  */
-const jsonDiagLogger: DiagLogger = {
+const diagLogger: DiagLogger = {
   error: writer('error'),
   warn: writer('warn'),
   info: writer('info'),
@@ -62,80 +60,52 @@ function asExportError(error: Error | undefined): SpanExportError {
   );
 }
 
-/** Counts each batch's spans as exported or failed, by the exporter's own verdict. */
-export class CountingExporter implements SpanExporter {
-  private readonly inner: SpanExporter;
-  private readonly counters: ExportCounters;
-  constructor(inner: SpanExporter, counters: ExportCounters) {
-    this.inner = inner;
-    this.counters = counters;
-  }
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.counters.queued -= spans.length;
-    this.counters.inFlight += spans.length;
-    this.inner.export(spans, (result) => {
-      const ok = result.code === ExportResultCode.SUCCESS;
-      const error = ok ? undefined : asExportError(result.error);
-      const outcome = error ? { code: ExportResultCode.FAILED, error } : result;
-      // After shutdown gave up, these spans were already counted as lost.
-      if (this.counters.abandoned) return resultCallback(outcome);
-      this.counters.inFlight -= spans.length;
-      if (ok) this.counters.exported += spans.length;
-      else {
-        this.counters.failed += spans.length;
-        this.counters.noteError(error);
-      }
-      resultCallback(outcome);
-    });
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
+/** `inner`, counting each batch's spans as exported or failed, by the exporter's own verdict. */
+export function countExports(inner: SpanExporter, counters: ExportCounters): SpanExporter {
+  return {
+    export(spans, resultCallback) {
+      counters.queued -= spans.length;
+      counters.inFlight += spans.length;
+      inner.export(spans, (result) => {
+        const ok = result.code === ExportResultCode.SUCCESS;
+        const error = ok ? undefined : asExportError(result.error);
+        // After shutdown gave up, these spans were already counted as lost.
+        if (!counters.abandoned) {
+          counters.inFlight -= spans.length;
+          if (ok) counters.exported += spans.length;
+          else counters.failed += spans.length;
+          counters.noteError(error);
+        }
+        resultCallback(error ? { code: ExportResultCode.FAILED, error } : result);
+      });
+    },
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+  };
 }
 
 /**
- * Wraps a BatchSpanProcessor to count the spans it drops when its queue is
+ * `inner`, a BatchSpanProcessor, counting the spans it drops when its queue is
  * full. It mirrors the queue's length (sampled spans in, minus spans handed to
  * the exporter) because the processor keeps its own count private and resets it.
  */
-export class DropCountingProcessor implements SpanProcessor {
-  private closed = false;
-  private readonly inner: SpanProcessor;
-  private readonly maxQueueSize: number;
-  private readonly counters: ExportCounters;
-
-  constructor(inner: SpanProcessor, maxQueueSize: number, counters: ExportCounters) {
-    this.inner = inner;
-    this.maxQueueSize = maxQueueSize;
-    this.counters = counters;
-  }
-
-  onStart(span: Span, parentContext: Context): void {
-    this.inner.onStart(span, parentContext);
-  }
-
-  onEnd(span: ReadableSpan): void {
-    if (!this.closed && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) {
-      if (this.counters.queued >= this.maxQueueSize) this.counters.dropped++;
-      else this.counters.queued++;
-    }
-    this.inner.onEnd(span);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    this.closed = true;
-    return this.inner.shutdown();
-  }
+export function countDrops(inner: SpanProcessor, maxQueueSize: number, counters: ExportCounters): SpanProcessor {
+  let closed = false;
+  return {
+    onStart: (span, parentContext) => inner.onStart(span, parentContext),
+    onEnd(span) {
+      if (!closed && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) {
+        if (counters.queued >= maxQueueSize) counters.dropped++;
+        else counters.queued++;
+      }
+      inner.onEnd(span);
+    },
+    forceFlush: () => inner.forceFlush(),
+    shutdown() {
+      closed = true;
+      return inner.shutdown();
+    },
+  };
 }
 
 /** The OTLP exporters' options: their public constructor argument, read from the installed `.d.ts`. */
@@ -180,38 +150,22 @@ export function otlpOptions(settings: TracingSettings): OtlpOptions & { readonly
  * has its own timeout.
  */
 export function createSpanExporter(settings: TracingSettings, counters: ExportCounters): SpanExporter | undefined {
-  switch (settings.exporter) {
-    case 'none':
-      return undefined;
-    case 'zipkin':
-      return new CountingExporter(
-        createZipkinExporter({
-          url: settings.zipkinEndpoint,
-          timeoutMs: Math.min(settings.zipkinTimeoutMs, settings.exportTimeoutMs),
-        }),
-        counters,
-      );
-    case 'otlp': {
-      const { protocol, ...options } = otlpOptions(settings);
-      const exporter = protocol === 'http/json' ? new OtlpJsonExporter(options) : new OtlpProtoExporter(options);
-      return new CountingExporter(exporter, counters);
-    }
+  if (settings.exporter === 'none') return undefined;
+  if (settings.exporter === 'zipkin') {
+    const timeoutMs = Math.min(settings.zipkinTimeoutMs, settings.exportTimeoutMs);
+    return countExports(createZipkinExporter({ url: settings.zipkinEndpoint, timeoutMs }), counters);
   }
+  const { protocol, ...options } = otlpOptions(settings);
+  return countExports(
+    protocol === 'http/json' ? new OtlpJsonExporter(options) : new OtlpProtoExporter(options),
+    counters,
+  );
 }
 
 // --- The SDK ----------------------------------------------------------------------
 
 /** The batch processor's own export timer only backs up the request timeout, which must fire first to be counted. */
 const EXPORT_TIMEOUT_MARGIN_MS = 1000;
-
-/** The batch processor warns each time its queue recovers from drops; those drops are in the summary line instead. */
-const BSP_DROP_WARNING = /^Dropped \d+ spans because maxQueueSize reached$/;
-const diagLogger: DiagLogger = {
-  ...jsonDiagLogger,
-  warn: (message, ...args) => {
-    if (!BSP_DROP_WARNING.test(message)) jsonDiagLogger.warn(message, ...args);
-  },
-};
 
 /** Failed batches are counted and summarised; the default handler would log each one. */
 function reportUncountedErrors(error: Exception): void {
@@ -227,7 +181,7 @@ function spanProcessors(settings: TracingSettings, counters: ExportCounters): Sp
     // Only Zipkin has a field for B3 debug; first, so a span is marked before the batch processor can export it.
     ...(settings.exporter === 'zipkin' ? [new DebugSpanProcessor()] : []),
     // The queue stays bounded (OTEL_BSP_MAX_QUEUE_SIZE): a dead collector costs dropped spans, not memory.
-    new DropCountingProcessor(
+    countDrops(
       new BatchSpanProcessor({
         exporter,
         scheduledDelayMillis: settings.batchDelayMs,

@@ -30,7 +30,7 @@ export class ExportCounters {
   exported = 0;
   failed = 0;
   dropped = 0;
-  /** Spans waiting in the batch processor's queue, as DropCountingProcessor mirrors it. */
+  /** Spans waiting in the batch processor's queue, as countDrops() (sdk-start.ts) mirrors it. */
   queued = 0;
   /** Spans handed to the exporter whose request has not finished yet. */
   inFlight = 0;

@@ -4,7 +4,7 @@ import { BatchSpanProcessor, type ReadableSpan, TracerProvider } from '@opentele
 import { describe, expect, it } from 'vitest';
 import { B3_SAMPLING } from '../src/headers.ts';
 import { ExportCounters } from '../src/sdk.ts';
-import { CountingExporter, DropCountingProcessor } from '../src/sdk-start.ts';
+import { countDrops, countExports } from '../src/sdk-start.ts';
 import { createZipkinExporter, DebugSpanProcessor } from '../src/zipkin-upload.ts';
 import { blackHoleCollector, failingCollectors, httpCollector, makeSpans } from './helpers/collectors.ts';
 
@@ -12,7 +12,7 @@ const ZIPKIN_PATH = '/api/v2/spans';
 
 /** The Zipkin exporter as OTEL_TRACES_EXPORTER=zipkin builds it: timed, and counted. */
 const zipkinExporter = (options: { url: string; timeoutMs: number }, counters: ExportCounters) =>
-  new CountingExporter(createZipkinExporter(options), counters);
+  countExports(createZipkinExporter(options), counters);
 
 async function exportOnce(url: string, timeoutMs: number, counters: ExportCounters) {
   const exporter = zipkinExporter({ url, timeoutMs }, counters);
@@ -57,7 +57,7 @@ describe('Zipkin upload', () => {
   it('counts spans dropped on a full queue, and the batch processor stays bounded', async () => {
     const counters = new ExportCounters();
     const exporter = zipkinExporter({ url: await blackHoleCollector(ZIPKIN_PATH), timeoutMs: 200 }, counters);
-    const processor = new DropCountingProcessor(
+    const processor = countDrops(
       new BatchSpanProcessor({ exporter, maxQueueSize: 10, maxExportBatchSize: 5, scheduledDelayMillis: 60_000 }),
       10,
       counters,
