@@ -119,12 +119,11 @@ export interface B3Context {
   readonly sampling: B3Sampling;
 }
 
-/** 32 or 16 lower-hex characters, the whole value; 16 is left-padded to 128 bits. */
-const TRACE_ID = /^(?:[0-9a-f]{16}){1,2}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
+/** 32 or 16 lower-hex characters, the whole value, not all zeros; 16 is left-padded to 128 bits. */
+const TRACE_ID = /^(?!0+$)(?:[0-9a-f]{16}){1,2}$/;
+const SPAN_ID = /^(?!0+$)[0-9a-f]{16}$/;
 /** `{TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]]`, the whole value. */
 const SINGLE = /^((?:[0-9a-f]{16}){1,2})-([0-9a-f]{16})(?:-([01d])(?:-[0-9a-f]{16})?)?$/;
-const ALL_ZEROS = /^0+$/;
 
 /** `1` accept, `0` deny, `d` debug: the single header's sampling state. */
 const SINGLE_STATES: Readonly<Record<string, B3Sampling>> = { '1': 'accept', '0': 'deny', d: 'debug' };
@@ -155,14 +154,7 @@ function firstValue(carrier: unknown, getter: TextMapGetter, name: string): stri
 }
 
 function validIds(traceId: string | undefined, spanId: string | undefined): boolean {
-  return (
-    traceId !== undefined &&
-    spanId !== undefined &&
-    TRACE_ID.test(traceId) &&
-    SPAN_ID.test(spanId) &&
-    !ALL_ZEROS.test(traceId) &&
-    !ALL_ZEROS.test(spanId)
-  );
+  return TRACE_ID.test(traceId ?? '') && SPAN_ID.test(spanId ?? '');
 }
 
 const to128 = (traceId: string) => traceId.padStart(32, '0');

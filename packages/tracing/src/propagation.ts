@@ -43,6 +43,7 @@ import {
   X_B3_SPAN_ID,
   X_B3_TRACE_ID,
 } from './headers.ts';
+import type { TracingSettings } from './settings.ts';
 
 /**
  * The SDK side of propagation, loaded with the SDK (sdk-start.ts): the
@@ -59,7 +60,7 @@ import {
  */
 const OTEL_B3_DEBUG = createContextKey('OpenTelemetry Context Key B3 Debug Flag');
 
-export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'none';
+export type PropagatorName = TracingSettings['propagators'][number];
 /** The formats that carry a trace: `traceparent`, the single `b3` header, the `x-b3-*` headers. */
 type TraceFormat = 'tracecontext' | 'b3' | 'b3multi';
 
@@ -231,13 +232,7 @@ export function createPropagator(names: readonly PropagatorName[]): TextMapPropa
 // --- Sampling: following what extraction read -------------------------------------
 
 /** The OTEL_TRACES_SAMPLER values. */
-export type SamplerName =
-  | 'parentbased_always_on'
-  | 'parentbased_always_off'
-  | 'parentbased_traceidratio'
-  | 'always_on'
-  | 'always_off'
-  | 'traceidratio';
+export type SamplerName = TracingSettings['sampler'];
 
 const NOT_SAMPLED: SamplingResult = { decision: SamplingDecision.NOT_RECORD };
 const SAMPLED: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
@@ -276,20 +271,16 @@ function parentBased(root: Sampler): Sampler {
   });
 }
 
+/** The samplers OTEL_TRACES_SAMPLER names, without their `parentbased_` prefix. */
+const ROOT_SAMPLERS = {
+  always_on: () => new AlwaysOnSampler(),
+  always_off: () => new AlwaysOffSampler(),
+  traceidratio: (ratio: number) => new TraceIdRatioBasedSampler(ratio),
+} as const;
+
 /** The sampler named by OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG. */
 export function createSampler(settings: { readonly sampler: SamplerName; readonly samplerArg: number }): Sampler {
-  switch (settings.sampler) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(settings.samplerArg);
-    case 'parentbased_always_on':
-      return parentBased(new AlwaysOnSampler());
-    case 'parentbased_always_off':
-      return parentBased(new AlwaysOffSampler());
-    case 'parentbased_traceidratio':
-      return parentBased(new TraceIdRatioBasedSampler(settings.samplerArg));
-  }
+  const name = settings.sampler.replace('parentbased_', '') as keyof typeof ROOT_SAMPLERS;
+  const root = ROOT_SAMPLERS[name](settings.samplerArg);
+  return settings.sampler.startsWith('parentbased_') ? parentBased(root) : root;
 }
