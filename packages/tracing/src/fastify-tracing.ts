@@ -235,19 +235,13 @@ export const tracing: FastifyPluginAsync<TracingPluginOptions> = fp(tracingPlugi
   fastify: '5.x',
 });
 
-export interface TraceLogFields {
-  trace_id?: string;
-  span_id?: string;
-  trace_flags?: string;
-}
-
 /**
  * A pino `mixin`: every line logged while a span is active (inside a request
  * or a loop tick) gets `trace_id`, `span_id` and `trace_flags`, the field names
  * OpenTelemetry's log data model and pino instrumentation use. A new object
  * each call, as pino merges into it.
  */
-export function traceLogFields(): TraceLogFields {
+export function traceLogFields(): { trace_id?: string; span_id?: string; trace_flags?: string } {
   const span = trace.getSpan(context.active());
   if (!span) return {};
   const { traceId, spanId, traceFlags } = span.spanContext();

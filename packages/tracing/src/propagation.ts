@@ -20,7 +20,6 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace';
 import {
-  B3_SINGLE,
   type B3Context,
   type B3Sampling,
   BAGGAGE,
@@ -37,11 +36,7 @@ import {
   type Traceparent,
   W3CTraceState,
   withIncoming,
-  X_B3_FLAGS,
-  X_B3_PARENT_SPAN_ID,
   X_B3_SAMPLED,
-  X_B3_SPAN_ID,
-  X_B3_TRACE_ID,
 } from './headers.ts';
 import type { TracingSettings } from './settings.ts';
 
@@ -155,8 +150,8 @@ class TraceHeadersPropagator implements TextMapPropagator {
     this.#fields = [
       ...(this.#writesW3C ? [TRACEPARENT, TRACESTATE] : []),
       ...(this.#baggage?.fields() ?? []),
-      ...(this.#b3Multi ? [X_B3_TRACE_ID, X_B3_SPAN_ID, X_B3_SAMPLED, X_B3_FLAGS, X_B3_PARENT_SPAN_ID] : []),
-      ...(this.#b3Single ? [B3_SINGLE] : []),
+      ...(this.#b3Multi?.fields() ?? []),
+      ...(this.#b3Single?.fields() ?? []),
     ];
   }
 

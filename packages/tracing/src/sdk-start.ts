@@ -10,7 +10,7 @@ import { B3_SINGLE } from './headers.ts';
 import { createPropagator, createSampler } from './propagation.ts';
 import type { ExportCounters } from './sdk.ts';
 import { parseResourceAttributes, type TracingSettings } from './settings.ts';
-import { createZipkinExporter, DebugSpanProcessor } from './zipkin-upload.ts';
+import { createZipkinExporter, debugSpanProcessor } from './zipkin-upload.ts';
 
 /**
  * The OpenTelemetry SDK as this package runs it, loaded by sdk.ts only when
@@ -179,7 +179,7 @@ function spanProcessors(settings: TracingSettings, counters: ExportCounters): Sp
   if (!exporter) return [];
   return [
     // Only Zipkin has a field for B3 debug; first, so a span is marked before the batch processor can export it.
-    ...(settings.exporter === 'zipkin' ? [new DebugSpanProcessor()] : []),
+    ...(settings.exporter === 'zipkin' ? [debugSpanProcessor] : []),
     // The queue stays bounded (OTEL_BSP_MAX_QUEUE_SIZE): a dead collector costs dropped spans, not memory.
     countDrops(
       new BatchSpanProcessor({

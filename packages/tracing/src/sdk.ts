@@ -138,10 +138,7 @@ export function isTracingStarted(): boolean {
  */
 export function shutdownTracing(deadline?: AbortSignal): Promise<ExportStats> {
   if (!sdk) return Promise.resolve(counters.snapshot());
-  let gaveUp: () => void = () => {};
-  const givenUp = new Promise<void>((resolve) => {
-    gaveUp = resolve;
-  });
+  const { promise: givenUp, resolve: gaveUp } = Promise.withResolvers<void>();
   const giveUp = (reason: string) => {
     counters.abandon(reason);
     counters.stopReporting();

@@ -97,10 +97,7 @@ const identitySchema = {
 };
 
 /** The name and version a service has when no variable says otherwise. */
-export interface IdentityDefaults {
-  readonly name: string;
-  readonly version: string;
-}
+export type IdentityDefaults = Pick<ServiceIdentity, 'name' | 'version'>;
 
 /**
  * The precedence, as the OpenTelemetry spec has it for the name ("OTEL_SERVICE_NAME

@@ -60,26 +60,24 @@ function loadUndici(): Promise<typeof import('undici')> {
 
 export type DownstreamFailure = 'timeout' | 'connection' | 'invalid-url' | 'other';
 
-export type TracedResponse =
-  | {
-      readonly ok: true;
-      readonly status: number;
-      readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-      readonly body: string;
-      readonly durationMs: number;
-      /** The trace the call was made in (empty when untraced). */
-      readonly traceId: string;
-      readonly spanId: string;
-    }
-  | {
-      readonly ok: false;
-      /** A stable code to match on, also set as `error.type` on the span. */
-      readonly failure: DownstreamFailure;
-      readonly message: string;
-      readonly durationMs: number;
-      readonly traceId: string;
-      readonly spanId: string;
-    };
+/** What every call reports: how long it took, and the trace it was made in (empty ids when untraced). */
+interface CallRecord {
+  readonly durationMs: number;
+  readonly traceId: string;
+  readonly spanId: string;
+}
+
+export type TracedResponse = CallRecord &
+  (
+    | {
+        readonly ok: true;
+        readonly status: number;
+        readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+        readonly body: string;
+      }
+    /** `failure`: a stable code to match on, also set as `error.type` on the span. */
+    | { readonly ok: false; readonly failure: DownstreamFailure; readonly message: string }
+  );
 
 function classify(error: unknown): DownstreamFailure {
   const { name, code } = (error ?? {}) as { name?: string; code?: string };

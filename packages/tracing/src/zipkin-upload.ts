@@ -1,10 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
-import type { Context } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
-import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { SpanExportError } from './errors.ts';
 import { B3_SINGLE, b3SamplingOf } from './headers.ts';
 
@@ -65,21 +64,14 @@ subscribe('http.client.request.created', (message) => {
 const debugSpans = new WeakSet<ReadableSpan>();
 
 /** Marks every span whose parent context carries the B3 debug state; first among the processors. */
-export class DebugSpanProcessor implements SpanProcessor {
-  onStart(span: Span, parentContext: Context): void {
+export const debugSpanProcessor: SpanProcessor = {
+  onStart(span, parentContext) {
     if (b3SamplingOf(parentContext) === 'debug') debugSpans.add(span);
-  }
-
-  onEnd(): void {}
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+  },
+  onEnd() {},
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
 
 /**
  * The Zipkin exporter with every POST given up after `timeoutMs`. Its only

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { B3_SAMPLING } from '../src/headers.ts';
 import { ExportCounters } from '../src/sdk.ts';
 import { countDrops, countExports } from '../src/sdk-start.ts';
-import { createZipkinExporter, DebugSpanProcessor } from '../src/zipkin-upload.ts';
+import { createZipkinExporter, debugSpanProcessor } from '../src/zipkin-upload.ts';
 import { blackHoleCollector, failingCollectors, httpCollector, makeSpans } from './helpers/collectors.ts';
 
 const ZIPKIN_PATH = '/api/v2/spans';
@@ -97,7 +97,7 @@ describe('the seam into the upstream exporter (public only)', () => {
     const ended: ReadableSpan[] = [];
     const provider = new TracerProvider({
       spanProcessors: [
-        new DebugSpanProcessor(),
+        debugSpanProcessor,
         { onStart() {}, onEnd: (span) => ended.push(span), forceFlush: async () => {}, shutdown: async () => {} },
       ],
     });

@@ -8,7 +8,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { createPropagator, createSampler, type PropagatorName, type SamplerName } from '../../src/propagation.ts';
-import { createZipkinExporter, DebugSpanProcessor } from '../../src/zipkin-upload.ts';
+import { createZipkinExporter, debugSpanProcessor } from '../../src/zipkin-upload.ts';
 
 export interface InProcessTracing {
   /** Every span ended, synchronously (SimpleSpanProcessor + InMemorySpanExporter). */
@@ -35,7 +35,7 @@ export function installTracing(
     shouldSample: (...args) => current.shouldSample(...args),
     toString: () => current.toString(),
   };
-  const processors: SpanProcessor[] = [new DebugSpanProcessor(), new SimpleSpanProcessor({ exporter: memory })];
+  const processors: SpanProcessor[] = [debugSpanProcessor, new SimpleSpanProcessor({ exporter: memory })];
   if (options.zipkinUrl) {
     const exporter = createZipkinExporter({ url: options.zipkinUrl, timeoutMs: 5000 });
     processors.push(new SimpleSpanProcessor({ exporter }));
