@@ -126,102 +126,84 @@ function continueFrom(
 /**
  * W3C Trace Context, W3C Baggage and B3 as one propagator, so that extraction
  * can weigh them against each other in the order OTEL_PROPAGATORS gives.
- * Every listed format is injected.
+ * Every listed format is injected; `none` alone: nothing is read or written.
  */
-class TraceHeadersPropagator implements TextMapPropagator {
-  readonly #order: readonly TraceFormat[];
-  readonly #writesW3C: boolean;
-  readonly #baggage: W3CBaggagePropagator | undefined;
-  readonly #b3Multi: B3Propagator | undefined;
-  readonly #b3Single: B3Propagator | undefined;
-  readonly #fields: string[];
-
-  constructor(names: readonly PropagatorName[]) {
-    this.#order = trustOrder(names);
-    this.#writesW3C = names.includes('tracecontext');
-    this.#baggage = names.includes('baggage') ? new W3CBaggagePropagator() : undefined;
-    // Envoy's zipkin tracer reads the multi-header form; the single `b3` header is opt-in.
-    this.#b3Multi = names.includes('b3multi')
-      ? new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
-      : undefined;
-    this.#b3Single = names.includes('b3')
-      ? new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER })
-      : undefined;
-    this.#fields = [
-      ...(this.#writesW3C ? [TRACEPARENT, TRACESTATE] : []),
-      ...(this.#baggage?.fields() ?? []),
-      ...(this.#b3Multi?.fields() ?? []),
-      ...(this.#b3Single?.fields() ?? []),
-    ];
-  }
-
-  inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const span = trace.getSpanContext(context);
-    if (span === undefined || isTracingSuppressed(context)) return;
-    if (this.#writesW3C) {
-      const random = isRandomTrace(context, span.traceId) ? TRACE_FLAG_RANDOM : 0;
-      setter.set(
-        carrier,
-        TRACEPARENT,
-        formatTraceparent(span.traceId, span.spanId, (span.traceFlags & TraceFlags.SAMPLED) | random),
-      );
-      const state = span.traceState?.serialize();
-      if (state) setter.set(carrier, TRACESTATE, state);
-    }
-    this.#baggage?.inject(context, carrier, setter);
-    if (!this.#b3Multi && !this.#b3Single) return;
-    // The sampled flag is our own decision, made by the sampler. Debug rides on only with
-    // a sampled span, as x-b3-flags: 1 or b3: {ids}-d.
-    const debug = (span.traceFlags & TraceFlags.SAMPLED) !== 0 && b3SamplingOf(context) === 'debug';
-    if (this.#b3Multi) {
-      this.#b3Multi.inject(context.setValue(OTEL_B3_DEBUG, debug ? '1' : undefined), carrier, setter);
-      // B3: "Debug implies an accept decision, so don't also send the X-B3-Sampled header."
-      // We do: Envoy's zipkin tracer never reads x-b3-flags, only x-b3-sampled (or b3)
-      // (SpanContextExtractor::extractSampled), so without it a sidecar sampling below 100%
-      // drops its span and our debug spans hang under a parent no one reported.
-      if (debug) setter.set(carrier, X_B3_SAMPLED, '1');
-    }
-    if (this.#b3Single)
-      this.#b3Single.inject(context.setValue(OTEL_B3_DEBUG, debug ? 'd' : undefined), carrier, setter);
-  }
-
-  extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    // The readers run only when their header arrived (most requests carry none):
-    // saves 0.6–0.9 µs per request (docs/benchmarks.md).
-    const withBaggage =
-      this.#baggage && getter.get(carrier, BAGGAGE) !== undefined
-        ? this.#baggage.extract(context, carrier, getter)
-        : context;
-    const w3c = this.#writesW3C ? readTraceparent(getter.get(carrier, TRACEPARENT)) : undefined;
-    // Most trusted first: the first format with ids wins. A B3 sampling state that arrived
-    // without ids ("b3: 0") wins only the decision, when it ranks above the format with the ids.
-    let decision: B3Sampling | undefined;
-    for (let i = this.#order.length - 1; i >= 0; i--) {
-      const format = this.#order[i];
-      if (format === 'tracecontext') {
-        if (w3c) return continueFrom(withBaggage, w3c, decision, w3c, getter.get(carrier, TRACESTATE));
-        continue;
-      }
-      const b3: B3Context | undefined = format === 'b3' ? readB3Single(carrier, getter) : readB3Multi(carrier, getter);
-      if (b3 === undefined) continue;
-      decision ??= b3.sampling;
-      if (b3.traceId && b3.spanId) {
-        const ids = { traceId: b3.traceId, spanId: b3.spanId, flags: 0 };
-        return continueFrom(withBaggage, ids, decision, w3c, w3c ? getter.get(carrier, TRACESTATE) : undefined);
-      }
-    }
-    // No ids at all: the sampler starts a new trace and follows a decision that came alone (createSampler below).
-    return withIncoming(withBaggage, { b3: decision, notRandomTrace: undefined });
-  }
-
-  fields(): string[] {
-    return this.#fields;
-  }
-}
-
-/** The propagator for OTEL_PROPAGATORS, in its order (`none` alone: nothing read or written). */
 export function createPropagator(names: readonly PropagatorName[]): TextMapPropagator {
-  return new TraceHeadersPropagator(names);
+  const order = trustOrder(names);
+  const writesW3C = names.includes('tracecontext');
+  const baggage = names.includes('baggage') ? new W3CBaggagePropagator() : undefined;
+  // Envoy's zipkin tracer reads the multi-header form; the single `b3` header is opt-in.
+  const b3Propagator = (name: PropagatorName, injectEncoding: B3InjectEncoding) =>
+    names.includes(name) ? new B3Propagator({ injectEncoding }) : undefined;
+  const b3Multi = b3Propagator('b3multi', B3InjectEncoding.MULTI_HEADER);
+  const b3Single = b3Propagator('b3', B3InjectEncoding.SINGLE_HEADER);
+  const fields = [
+    ...(writesW3C ? [TRACEPARENT, TRACESTATE] : []),
+    ...(baggage?.fields() ?? []),
+    ...(b3Multi?.fields() ?? []),
+    ...(b3Single?.fields() ?? []),
+  ];
+
+  return {
+    inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+      const span = trace.getSpanContext(context);
+      if (span === undefined || isTracingSuppressed(context)) return;
+      if (writesW3C) {
+        const random = isRandomTrace(context, span.traceId) ? TRACE_FLAG_RANDOM : 0;
+        setter.set(
+          carrier,
+          TRACEPARENT,
+          formatTraceparent(span.traceId, span.spanId, (span.traceFlags & TraceFlags.SAMPLED) | random),
+        );
+        const state = span.traceState?.serialize();
+        if (state) setter.set(carrier, TRACESTATE, state);
+      }
+      baggage?.inject(context, carrier, setter);
+      if (!b3Multi && !b3Single) return;
+      // The sampled flag is our own decision, made by the sampler. Debug rides on only with
+      // a sampled span, as x-b3-flags: 1 or b3: {ids}-d.
+      const debug = (span.traceFlags & TraceFlags.SAMPLED) !== 0 && b3SamplingOf(context) === 'debug';
+      if (b3Multi) {
+        b3Multi.inject(context.setValue(OTEL_B3_DEBUG, debug ? '1' : undefined), carrier, setter);
+        // B3: "Debug implies an accept decision, so don't also send the X-B3-Sampled header."
+        // We do: Envoy's zipkin tracer never reads x-b3-flags, only x-b3-sampled (or b3)
+        // (SpanContextExtractor::extractSampled), so without it a sidecar sampling below 100%
+        // drops its span and our debug spans hang under a parent no one reported.
+        if (debug) setter.set(carrier, X_B3_SAMPLED, '1');
+      }
+      if (b3Single) b3Single.inject(context.setValue(OTEL_B3_DEBUG, debug ? 'd' : undefined), carrier, setter);
+    },
+
+    extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
+      // The readers run only when their header arrived (most requests carry none):
+      // saves 0.6–0.9 µs per request (docs/benchmarks.md).
+      const withBaggage =
+        baggage && getter.get(carrier, BAGGAGE) !== undefined ? baggage.extract(context, carrier, getter) : context;
+      const w3c = writesW3C ? readTraceparent(getter.get(carrier, TRACEPARENT)) : undefined;
+      // Most trusted first: the first format with ids wins. A B3 sampling state that arrived
+      // without ids ("b3: 0") wins only the decision, when it ranks above the format with the ids.
+      let decision: B3Sampling | undefined;
+      for (let i = order.length - 1; i >= 0; i--) {
+        const format = order[i];
+        if (format === 'tracecontext') {
+          if (w3c) return continueFrom(withBaggage, w3c, decision, w3c, getter.get(carrier, TRACESTATE));
+          continue;
+        }
+        const b3: B3Context | undefined =
+          format === 'b3' ? readB3Single(carrier, getter) : readB3Multi(carrier, getter);
+        if (b3 === undefined) continue;
+        decision ??= b3.sampling;
+        if (b3.traceId && b3.spanId) {
+          const ids = { traceId: b3.traceId, spanId: b3.spanId, flags: 0 };
+          return continueFrom(withBaggage, ids, decision, w3c, w3c ? getter.get(carrier, TRACESTATE) : undefined);
+        }
+      }
+      // No ids at all: the sampler starts a new trace and follows a decision that came alone (createSampler below).
+      return withIncoming(withBaggage, { b3: decision, notRandomTrace: undefined });
+    },
+
+    fields: () => fields,
+  };
 }
 
 // --- Sampling: following what extraction read -------------------------------------

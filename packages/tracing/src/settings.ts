@@ -254,14 +254,9 @@ export type TracingSettings = Omit<
  * @throws {InvalidSettingsError} listing every invalid variable, one line each.
  */
 export function loadTracingSettings(env: Environment, mainScript?: string): TracingSettings {
-  const { serviceName, serviceVersion, resourceAttributes, spanAttributeValueLengthLimit, ...rest } = loadSettings(
-    tracingSchema,
-    env,
-  );
-  const identity = resolveIdentity(
-    { serviceName, serviceVersion, resourceAttributes },
-    mainPackageIdentity(mainScript),
-  );
+  const settings = loadSettings(tracingSchema, env);
+  const { serviceName, serviceVersion, resourceAttributes, spanAttributeValueLengthLimit, ...rest } = settings;
+  const identity = resolveIdentity(settings, mainPackageIdentity(mainScript));
   // The spec's precedence: the span-specific limit, where set, over the general one.
   const spanLimitSet = (env[tracingSchema.spanAttributeValueLengthLimit.env] ?? '').trim() !== '';
   return Object.freeze({
