@@ -225,11 +225,11 @@ export interface Traceparent {
 
 /** "The sampled flag" and "the random-trace-id flag": "Vendors MUST set those [other flags] to zero." */
 const KNOWN_FLAGS = 0x03;
-/** `{version}-{trace-id}-{parent-id}-{trace-flags}`, then more fields only in a higher version. */
-const TRACEPARENT_FORM = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-/** "All bytes as zero ... is considered an invalid value": the only all-zero ids of the right length. */
-const ZERO_TRACE_ID = '0'.repeat(32);
-const ZERO_SPAN_ID = '0'.repeat(16);
+/**
+ * `{version}-{trace-id}-{parent-id}-{trace-flags}`, then more fields only in a higher version.
+ * Neither id may be all zeros: "All bytes as zero ... is considered an invalid value".
+ */
+const TRACEPARENT_FORM = /^([0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 /** RFC 9110's OWS: spaces and horizontal tabs only. */
 const OWS = /^[ \t]+|[ \t]+$/g;
 const isOws = (code: number) => code === 0x20 || code === 0x09;
@@ -248,7 +248,6 @@ export function readTraceparent(value: string | readonly string[] | undefined): 
   const [, version = '', traceId = '', spanId = '', flags = '', rest] = match;
   // "Version ff is invalid." Version 00 is exactly 55 characters: nothing may follow its flags.
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
-  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined;
   return { traceId, spanId, flags: Number.parseInt(flags, 16) & KNOWN_FLAGS };
 }
 
