@@ -156,10 +156,8 @@ export function createSpanExporter(settings: TracingSettings, counters: ExportCo
     return countExports(createZipkinExporter({ url: settings.zipkinEndpoint, timeoutMs }), counters);
   }
   const { protocol, ...options } = otlpOptions(settings);
-  return countExports(
-    protocol === 'http/json' ? new OtlpJsonExporter(options) : new OtlpProtoExporter(options),
-    counters,
-  );
+  const OtlpExporter = protocol === 'http/json' ? OtlpJsonExporter : OtlpProtoExporter;
+  return countExports(new OtlpExporter(options), counters);
 }
 
 // --- The SDK ----------------------------------------------------------------------
