@@ -25,7 +25,8 @@ import { VARIANTS } from './bench/variants.ts';
 
 const USAGE = `usage: ./pnpmw bench [options]
   --only throughput|startup  one part only (default: both)
-  --variants a,b,…           throughput: only these (${VARIANTS.map((v) => v.name).join(', ')})
+  --variants a,b,…           throughput: only these, of
+                             ${VARIANTS.map((v) => v.name).join(', ')}
   --rounds 10                throughput: rounds, each running every variant once, alternating the order
   --duration 4               throughput: seconds of load per variant per round
   --log-level info           throughput: the servers' LOG_LEVEL

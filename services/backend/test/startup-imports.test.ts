@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * What the backend loads before it listens. Start-up time is measured by
- * `pnpm bench:footprint`, not here; these tests pin the reasons it is short:
+ * `./pnpmw bench --only startup`, not here; these tests pin the reasons it is short:
  * with OTEL_SDK_DISABLED=true nothing of the SDK is loaded, and without
  * DOWNSTREAM_URLS neither is undici (docs/benchmarks.md).
  */
