@@ -1,5 +1,5 @@
 /**
- * `pnpm ui:screenshot`: the README's pictures of the propagation explorer,
+ * `./pnpmw ui:screenshot`: docs/explorer.md's pictures of the propagation explorer,
  * taken from the real page. Starts backend-2, backend and the frontend on
  * loopback (spans go to an in-process Zipkin endpoint), sends one request
  * from the page in headless Chromium, and saves the page at desktop width
