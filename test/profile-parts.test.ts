@@ -15,7 +15,7 @@ const nodes: CpuProfile['nodes'] = [
   { id: 2, callFrame: frame('(program)') },
   { id: 3, callFrame: frame('(idle)') },
   { id: 4, callFrame: frame('(garbage collector)') },
-  { id: 5, callFrame: frame('timedSend', 'file:///app/packages/tracing/dist/resilient-exporter.js'), children: [6] },
+  { id: 5, callFrame: frame('withDebug', 'file:///app/packages/tracing/dist/zipkin-upload.js'), children: [6] },
   { id: 6, callFrame: frame('writeUtf8String') },
   { id: 7, callFrame: frame('startServerSpan', 'file:///app/packages/tracing/dist/fastify-tracing.js'), children: [8] },
   { id: 8, callFrame: frame('parserOnIncoming', 'node:_http_server'), children: [9] },

@@ -28,7 +28,7 @@ type Frame = CpuProfile['nodes'][number]['callFrame'];
 const OWNING_PARTS: readonly (readonly [string, (frame: Frame) => boolean])[] = [
   [
     'export: batch, Zipkin JSON or OTLP, POST',
-    ({ url }) => /exporter-zipkin|otlp-transformer|otlp-exporter-base|resilient-exporter|BatchSpanProcessor/.test(url),
+    ({ url }) => /exporter-zipkin|otlp-transformer|otlp-exporter-base|zipkin-upload|BatchSpanProcessor/.test(url),
   ],
   [
     'log lines: pino, trace fields',

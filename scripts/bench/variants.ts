@@ -4,7 +4,7 @@
  * under exactly the load the bench measured. A new variant is one entry in
  * VARIANTS (and a server in SERVERS if it needs its own process).
  */
-import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../../packages/tracing/src/constants.ts';
+import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../../packages/tracing/src/headers.ts';
 
 /** The server processes the benchmarks start. */
 export type ServerKind =

@@ -1,5 +1,5 @@
-import { type EnvSchema, parseField, variablesOf } from '@meshtrace/service-kit';
-import { tracingSchema } from '@meshtrace/tracing';
+import { variablesOf } from '@meshtrace/service-kit';
+import { parseSetting, type SettingsSchema, tracingSchema } from '@meshtrace/tracing/settings';
 import { backendSchema } from '../../services/backend/src/config.ts';
 import { frontendSchema } from '../../services/frontend/src/config.ts';
 import { readPackageJson } from './repo.ts';
@@ -8,7 +8,7 @@ import { readPackageJson } from './repo.ts';
 export interface ServiceInfo {
   readonly name: 'backend' | 'frontend';
   readonly dir: string;
-  readonly schema: EnvSchema;
+  readonly schema: SettingsSchema;
   /** The port it listens on unless PORT says otherwise. */
   readonly defaultPort: number;
   /** The image `pnpm images` builds and the manifests run. */
@@ -17,7 +17,7 @@ export interface ServiceInfo {
   readonly startScript: string;
 }
 
-function info(name: ServiceInfo['name'], schema: EnvSchema & { port: { default: number } }): ServiceInfo {
+function info(name: ServiceInfo['name'], schema: SettingsSchema & { port: { default: number } }): ServiceInfo {
   const dir = `services/${name}`;
   const pkg = readPackageJson(`${dir}/package.json`);
   if (!pkg.version || !pkg.scripts?.start) throw new Error(`${dir}/package.json has no version or start script`);
@@ -64,7 +64,7 @@ export function envProblems(service: ServiceInfo, env: Readonly<Record<string, s
     }
     for (const schema of schemas) {
       for (const field of Object.values(schema)) {
-        if (field.env === name && parseField(field, value) === undefined)
+        if (field.env === name && parseSetting(field, value) === undefined)
           problems.push(`${name}=${JSON.stringify(value)} is refused by ${service.name}`);
       }
     }

@@ -1,3 +1,4 @@
+import { exportStats } from '@meshtrace/tracing';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -109,4 +110,24 @@ export function counterFrom(registry: Registry, name: string, help: string, read
       this.inc(read());
     },
   });
+}
+
+/**
+ * The tracing package's span counts (exportStats()) as Prometheus counters: a trace missing in
+ * Jaeger shows up here as a failed export or a full queue.
+ */
+export function registerSpanExportMetrics(registry: Registry): void {
+  counterFrom(registry, 'spans_exported_total', 'Spans the collector accepted.', () => exportStats().exported);
+  counterFrom(
+    registry,
+    'spans_export_failed_total',
+    'Spans lost to failed or timed-out exports.',
+    () => exportStats().failed,
+  );
+  counterFrom(
+    registry,
+    'spans_dropped_total',
+    'Spans dropped because the export queue was full.',
+    () => exportStats().dropped,
+  );
 }

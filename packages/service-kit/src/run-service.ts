@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MeshtraceError } from '@meshtrace/tracing/settings';
 import type { FastifyInstance } from 'fastify';
-import { MeshtraceError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { type ShutdownStep, shutdownInOrder } from './shutdown.ts';
 

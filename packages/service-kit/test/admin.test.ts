@@ -1,7 +1,7 @@
+import { loadSettings } from '@meshtrace/tracing/settings';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../src/admin.ts';
-import { loadConfig } from '../src/env-schema.ts';
 import { health } from '../src/health.ts';
 import { createLogger } from '../src/logger.ts';
 import { serviceSchema } from '../src/service-schema.ts';
@@ -15,7 +15,7 @@ import { serviceSchema } from '../src/service-schema.ts';
 
 const logger = createLogger({ level: 'silent', service: 'test', version: '0' });
 const config = {
-  ...loadConfig(serviceSchema({ port: 0 }), {}),
+  ...loadSettings(serviceSchema({ port: 0 }), {}),
   serviceName: 'svc',
   serviceVersion: '1.2.3',
 };

@@ -104,14 +104,14 @@ describe('shutdownInOrder', () => {
       { timeoutMs: 50, log },
     );
     expect(told).toBe(true);
-    expect(result).toMatchObject({ ok: false, error: { code: 'ERR_SHUTDOWN_TIMEOUT' } });
+    expect(result).toMatchObject({ ok: false, error: { code: 'MTR_ERR_SHUTDOWN_TIMEOUT' } });
   });
 
   it('gives up at the deadline and names the stuck step', async () => {
     const result = await shutdownInOrder([{ name: 'spans', run: () => new Promise(() => {}) }], { timeoutMs: 50, log });
     expect(result).toMatchObject({
       ok: false,
-      error: { code: 'ERR_SHUTDOWN_TIMEOUT', message: expect.stringContaining('spans') },
+      error: { code: 'MTR_ERR_SHUTDOWN_TIMEOUT', message: expect.stringContaining('spans') },
     });
   });
 
@@ -137,7 +137,7 @@ describe('shutdownInOrder', () => {
       { timeoutMs: 50, log },
     );
     expect(result).toEqual({ ok: true });
-    expect(told).toMatchObject({ code: 'ERR_SHUTDOWN_TIMEOUT' });
+    expect(told).toMatchObject({ code: 'MTR_ERR_SHUTDOWN_TIMEOUT' });
   });
 
   it('the deadline still fails a shutdown stuck in a step that is not best-effort', async () => {

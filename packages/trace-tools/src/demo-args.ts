@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
-import { choiceFlag, durationFlag, integerFlag, listFlag, urlFlag } from './cli-values.ts';
+import { tracingSchema } from '@meshtrace/tracing/settings';
+import { checked, durationFlag, durationMs, readFlags } from './cli-values.ts';
 import type { MeshOptions } from './demo-chain.ts';
-import { UsageError } from './errors.ts';
 import { MESH_PROVIDERS, PROPAGATORS_FOR } from './mesh-providers.ts';
 
 export type LoopMode = 'generate' | 'headerless' | 'off';
@@ -30,27 +29,6 @@ export interface DemoOptions {
   readonly durationMs?: number;
   /** Simulated Envoy sidecars around every hop (`--mesh`, `--sidecar-sampling`, `--propagators`). */
   readonly mesh?: MeshOptions;
-}
-
-/** What OTEL_PROPAGATORS accepts (packages/tracing settings.ts), checked here so a typo is a flag error. */
-const PROPAGATOR_NAMES = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'];
-
-function meshFlags(provider: string | undefined, sampling: string | undefined, propagators: string | undefined) {
-  if (provider === undefined) {
-    if (sampling !== undefined || propagators !== undefined)
-      throw new UsageError('invalid --sidecar-sampling/--propagators: they need --mesh');
-    return undefined;
-  }
-  const list = listFlag(propagators, []);
-  if (list.some((name) => !PROPAGATOR_NAMES.includes(name)))
-    throw new UsageError(
-      `invalid --propagators=${JSON.stringify(propagators)}: expected a comma-separated list of ${PROPAGATOR_NAMES.join(', ')}`,
-    );
-  return {
-    provider: choiceFlag('mesh', provider, MESH_PROVIDERS, 'zipkin'),
-    samplingPercent: integerFlag('sidecar-sampling', sampling, 100, 0, 100),
-    ...(list.length === 0 ? {} : { propagators: list.join(',') }),
-  };
 }
 
 export type DemoCommand = { readonly kind: 'help' } | { readonly kind: 'run'; readonly options: DemoOptions };
@@ -89,58 +67,93 @@ Options:
 
 Colour is used on a terminal; NO_COLOR=1 turns it off, FORCE_COLOR=1 forces it.`;
 
-/** Parses the demo's flags. @throws {UsageError} naming the bad flag. */
+/** The demo's flags, in the schema language every setting here is written in (see cli-values.ts). */
+const demoFlags = {
+  interval: {
+    env: '--interval',
+    type: 'integer',
+    min: 10,
+    max: 86_400_000,
+    default: 1000,
+    description: 'LOOP_INTERVAL_MS',
+  },
+  mode: {
+    env: '--mode',
+    type: 'enum',
+    values: ['generate', 'headerless', 'off'],
+    default: 'generate',
+    description: 'LOOP_MODE',
+  },
+  backends: { env: '--backends', type: 'integer', min: 1, max: 9, default: 2, description: 'backends in the chain' },
+  propagationOff: { env: '--propagation-off', type: 'boolean', default: false, description: 'PROPAGATION=off' },
+  exporter: {
+    env: '--exporter',
+    type: 'enum',
+    values: ['zipkin', 'otlp'],
+    default: 'zipkin',
+    description: 'OTEL_TRACES_EXPORTER',
+  },
+  forward: { env: '--forward', type: 'url', default: '', description: 'a Zipkin v2 endpoint' },
+  port: { env: '--port', type: 'integer', min: 0, max: 65_535, default: 0, description: 'the embedded endpoint' },
+  frontendPort: {
+    env: '--frontend-port',
+    type: 'integer',
+    min: 1,
+    max: 65_535,
+    default: 0,
+    description: "the frontend's",
+  },
+  quiet: { env: '--quiet', type: 'integer', min: 50, max: 60_000, default: 600, description: 'ms without a new span' },
+  duration: durationFlag('--duration', '', 'stop after this long'),
+  mesh: { env: '--mesh', type: 'enum', values: MESH_PROVIDERS, default: 'zipkin', description: 'simulated sidecars' },
+  sidecarSampling: {
+    env: '--sidecar-sampling',
+    type: 'integer',
+    min: 0,
+    max: 100,
+    default: 100,
+    description: 'percent',
+  },
+  propagators: {
+    env: '--propagators',
+    type: 'enum-list',
+    values: tracingSchema.propagators.values,
+    default: [],
+    description: 'OTEL_PROPAGATORS',
+  },
+} as const;
+
+/** Parses the demo's flags. @throws {InvalidSettingsError} naming every bad flag at once. */
 export function parseDemoArgs(argv: readonly string[]): DemoCommand {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        interval: { type: 'string' },
-        mode: { type: 'string' },
-        backends: { type: 'string' },
-        'propagation-off': { type: 'boolean' },
-        exporter: { type: 'string' },
-        forward: { type: 'string' },
-        port: { type: 'string' },
-        'frontend-port': { type: 'string' },
-        quiet: { type: 'string' },
-        duration: { type: 'string' },
-        mesh: { type: 'string' },
-        'sidecar-sampling': { type: 'string' },
-        propagators: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { kind: 'help' };
-  const str = (name: string) => values[name] as string | undefined;
-  const forward = str('forward');
-  const duration = str('duration');
-  const mesh = meshFlags(str('mesh'), str('sidecar-sampling'), str('propagators'));
-  const frontendPort = str('frontend-port');
-  const exporter = choiceFlag('exporter', str('exporter'), ['zipkin', 'otlp'] as const, 'zipkin');
+  const read = readFlags(argv, demoFlags);
+  if (read.help) return { kind: 'help' };
+  const { flags, given } = read;
+  const meshOnly = given.has('--sidecar-sampling') || given.has('--propagators');
+  if (!given.has('--mesh') && meshOnly)
+    read.problems.push('invalid --sidecar-sampling/--propagators: they need --mesh');
   // The forwarder re-POSTs what arrived, and it speaks only Zipkin v2.
-  if (forward !== undefined && exporter !== 'zipkin')
-    throw new UsageError('invalid --forward: it re-posts Zipkin v2 batches, so it needs --exporter zipkin');
+  if (given.has('--forward') && flags.exporter !== 'zipkin')
+    read.problems.push('invalid --forward: it re-posts Zipkin v2 batches, so it needs --exporter zipkin');
+  checked(read);
+  const mesh: MeshOptions = {
+    provider: flags.mesh,
+    samplingPercent: flags.sidecarSampling,
+    ...(flags.propagators.length === 0 ? {} : { propagators: flags.propagators.join(',') }),
+  };
   return {
     kind: 'run',
     options: {
-      intervalMs: integerFlag('interval', str('interval'), 1000, 10, 86_400_000),
-      mode: choiceFlag('mode', str('mode'), ['generate', 'headerless', 'off'] as const, 'generate'),
-      backends: integerFlag('backends', str('backends'), 2, 1, 9),
-      propagationOff: values['propagation-off'] === true,
-      exporter,
-      ...(forward === undefined ? {} : { forwardUrl: urlFlag('forward', forward) }),
-      port: integerFlag('port', str('port'), 0, 0, 65_535),
-      ...(frontendPort === undefined ? {} : { frontendPort: integerFlag('frontend-port', frontendPort, 0, 1, 65_535) }),
-      quietMs: integerFlag('quiet', str('quiet'), 600, 50, 60_000),
-      ...(duration === undefined ? {} : { durationMs: durationFlag('duration', duration, 0) }),
-      ...(mesh === undefined ? {} : { mesh }),
+      intervalMs: flags.interval,
+      mode: flags.mode,
+      backends: flags.backends,
+      propagationOff: flags.propagationOff,
+      exporter: flags.exporter,
+      ...(given.has('--forward') ? { forwardUrl: flags.forward } : {}),
+      port: flags.port,
+      ...(given.has('--frontend-port') ? { frontendPort: flags.frontendPort } : {}),
+      quietMs: flags.quiet,
+      ...(given.has('--duration') ? { durationMs: durationMs(flags.duration) ?? 0 } : {}),
+      ...(given.has('--mesh') ? { mesh } : {}),
     },
   };
 }

@@ -3,7 +3,7 @@
  * Only this file touches `process`; the work is in demo.ts.
  */
 
-import { MeshtraceError } from '@meshtrace/service-kit';
+import { MeshtraceError } from '@meshtrace/tracing/settings';
 import { colors, plain, wantsColor } from './ansi.ts';
 import { commandName, usageProblem } from './cli-name.ts';
 import { startDemo } from './demo.ts';

@@ -1,16 +1,11 @@
-import { MeshtraceError } from '@meshtrace/service-kit';
+import { MeshtraceError } from '@meshtrace/tracing/settings';
 
 /**
- * The errors the trace tools raise on purpose (style.md #9): the CLIs print
- * `message` and `hint`, and tests match on `code`.
+ * The errors `verify` raises on purpose (style.md #9), under the repository's
+ * one root (@meshtrace/tracing's errors.ts): the CLI prints `message` and
+ * `hint`, and tests match on `code`. A bad flag is an InvalidSettingsError, as
+ * a bad variable is.
  */
-
-/** A command-line flag is unknown, malformed or out of range. */
-export class UsageError extends MeshtraceError {
-  constructor(message: string) {
-    super('ERR_USAGE', message);
-  }
-}
 
 /** Base class for answers from Jaeger that stop `verify` before any check runs. */
 export class JaegerError extends MeshtraceError {
@@ -27,7 +22,7 @@ export class JaegerError extends MeshtraceError {
 export class JaegerUnreachableError extends JaegerError {
   constructor(url: string, reason: string, options?: ErrorOptions) {
     super(
-      'ERR_JAEGER_UNREACHABLE',
+      'MTR_ERR_JAEGER_UNREACHABLE',
       `cannot reach Jaeger at ${url}: ${reason}`,
       'Is Jaeger running and the port forwarded? Compose: http://localhost:16686. ' +
         'Mesh: kubectl -n istio-system port-forward svc/tracing 16686:80, then --jaeger http://localhost:16686/jaeger',
@@ -39,7 +34,7 @@ export class JaegerUnreachableError extends JaegerError {
 /** Something answered, but not Jaeger's v3 query API: usually a wrong base path. */
 export class JaegerNotApiError extends JaegerError {
   constructor(url: string, what: string, hint: string) {
-    super('ERR_JAEGER_NOT_API', `${url} is not Jaeger's query API v3: ${what}`, hint);
+    super('MTR_ERR_JAEGER_NOT_API', `${url} is not Jaeger's query API v3: ${what}`, hint);
   }
 }
 
@@ -47,7 +42,7 @@ export class JaegerNotApiError extends JaegerError {
 export class NoTracesError extends JaegerError {
   constructor(message: string) {
     super(
-      'ERR_NO_TRACES',
+      'MTR_ERR_NO_TRACES',
       message,
       'Check sampling (Istio samples 1% by default: set randomSamplingPercentage: 100 in a Telemetry resource), ' +
         'the tracing provider (meshConfig.extensionProviders zipkin, referenced by that Telemetry resource), ' +

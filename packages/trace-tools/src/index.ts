@@ -16,7 +16,6 @@ export {
   JaegerNotApiError,
   JaegerUnreachableError,
   NoTracesError,
-  UsageError,
 } from './errors.ts';
 export { blackHole, type FaultyEndpoint, refusedUrl } from './fault-servers.ts';
 export { terminalColumns, truncate, wrapWords } from './fit-width.ts';

@@ -111,7 +111,7 @@ export async function fetchTraces(options: JaegerClientOptions, query: TraceQuer
   if (answer.status !== 200 || json === undefined) {
     const detail = json?.error?.message ?? (looksLikeHtml(answer) ? 'an HTML page' : answer.text.slice(0, 200));
     throw new JaegerError(
-      'ERR_JAEGER_QUERY',
+      'MTR_ERR_JAEGER_QUERY',
       `trace search failed: HTTP ${answer.status} from ${answer.url}: ${detail}`,
       basePathHint(options.baseUrl),
     );

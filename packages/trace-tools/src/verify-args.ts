@@ -1,6 +1,4 @@
-import { parseArgs } from 'node:util';
-import { choiceFlag, durationFlag, integerFlag, listFlag, urlFlag } from './cli-values.ts';
-import { UsageError } from './errors.ts';
+import { checked, durationFlag, durationMs, listOf, readFlags } from './cli-values.ts';
 import { MESH_PROVIDERS, type MeshProvider } from './mesh-providers.ts';
 
 export interface VerifyOptions {
@@ -58,53 +56,51 @@ Options:
 Exit status: 0 every trace passed; 1 a trace failed, or no traces were found;
 2 bad flags, or Jaeger could not be asked (unreachable, wrong base path).`;
 
-/** Parses verify's flags. @throws {UsageError} naming the bad flag. */
+/** verify's flags, in the schema language every setting here is written in (see cli-values.ts). */
+const verifyFlags = {
+  jaeger: { env: '--jaeger', type: 'url', default: 'http://localhost:16686', description: "Jaeger's URL" },
+  service: { env: '--service', type: 'string', default: '', allowEmpty: true, description: 'the searched service' },
+  expect: {
+    env: '--expect',
+    type: 'string',
+    default: DEFAULT_EXPECT.join(','),
+    allowEmpty: true,
+    description: 'services',
+  },
+  since: durationFlag('--since', '5m', 'how far back to search'),
+  limit: { env: '--limit', type: 'integer', min: 1, max: 1000, default: 20, description: 'at most this many traces' },
+  mesh: { env: '--mesh', type: 'boolean', default: false, description: 'require sidecar spans' },
+  provider: { env: '--provider', type: 'enum', values: MESH_PROVIDERS, default: 'zipkin', description: 'the provider' },
+  watch: { env: '--watch', type: 'boolean', default: false, description: 'check again until Ctrl-C' },
+  interval: durationFlag('--interval', '10s', 'time between --watch rounds'),
+  json: { env: '--json', type: 'boolean', default: false, description: 'one JSON object per round' },
+  timeout: { env: '--timeout', type: 'integer', min: 1, max: 600_000, default: 5000, description: 'per request' },
+} as const;
+
+/** Parses verify's flags. @throws {InvalidSettingsError} naming every bad flag at once. */
 export function parseVerifyArgs(argv: readonly string[]): VerifyCommand {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        jaeger: { type: 'string' },
-        service: { type: 'string' },
-        expect: { type: 'string' },
-        since: { type: 'string' },
-        limit: { type: 'string' },
-        mesh: { type: 'boolean' },
-        provider: { type: 'string' },
-        watch: { type: 'boolean' },
-        interval: { type: 'string' },
-        json: { type: 'boolean' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { kind: 'help' };
-  const str = (name: string) => values[name] as string | undefined;
-  const expect = listFlag(str('expect'), DEFAULT_EXPECT);
-  const service = str('service') ?? expect[0];
+  const read = readFlags(argv, verifyFlags);
+  if (read.help) return { kind: 'help' };
+  const { flags, given } = read;
+  const expect = listOf(flags.expect);
+  const service = given.has('--service') ? flags.service : expect[0];
   if (service === undefined || service.trim() === '')
-    throw new UsageError('invalid --expect: name at least one service, or pass --service');
-  const provider = str('provider');
+    read.problems.push('invalid --expect: name at least one service, or pass --service');
+  checked(read);
   return {
     kind: 'run',
     options: {
-      jaeger: urlFlag('jaeger', str('jaeger') ?? 'http://localhost:16686'),
-      service,
+      jaeger: flags.jaeger,
+      service: service ?? '',
       expect,
-      sinceMs: durationFlag('since', str('since'), 5 * 60_000),
-      limit: integerFlag('limit', str('limit'), 20, 1, 1000),
-      mesh: values.mesh === true || provider !== undefined,
-      ...(provider === undefined ? {} : { provider: choiceFlag('provider', provider, MESH_PROVIDERS, 'zipkin') }),
-      watch: values.watch === true,
-      intervalMs: durationFlag('interval', str('interval'), 10_000),
-      json: values.json === true,
-      timeoutMs: integerFlag('timeout', str('timeout'), 5000, 1, 600_000),
+      sinceMs: durationMs(flags.since) ?? 0,
+      limit: flags.limit,
+      mesh: flags.mesh || given.has('--provider'),
+      ...(given.has('--provider') ? { provider: flags.provider } : {}),
+      watch: flags.watch,
+      intervalMs: durationMs(flags.interval) ?? 0,
+      json: flags.json,
+      timeoutMs: flags.timeout,
     },
   };
 }

@@ -95,6 +95,6 @@ export async function verifyTraces(options: Options, now = new Date()): Promise<
 /** 0: every trace joined; 1: a trace broken or none found; 2: Jaeger could not be asked. */
 export function exitCodeOf(report: VerifyReport): number {
   if (report.ok) return 0;
-  if (report.error && report.error.code !== 'ERR_NO_TRACES') return 2;
+  if (report.error && report.error.code !== 'MTR_ERR_NO_TRACES') return 2;
   return 1;
 }

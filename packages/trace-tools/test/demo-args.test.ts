@@ -88,10 +88,10 @@ describe('parseDemoArgs', () => {
       'invalid --forward: it re-posts Zipkin v2 batches, so it needs --exporter zipkin',
     ],
   ])('rejects %j with one line naming the flag', (args, message) => {
-    expect(() => parseDemoArgs(args)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message }));
+    expect(() => parseDemoArgs(args)).toThrow(expect.objectContaining({ code: 'MTR_ERR_INVALID_SETTINGS', message }));
   });
 
   it('rejects an unknown flag', () => {
-    expect(() => parseDemoArgs(['--colour'])).toThrow(expect.objectContaining({ code: 'ERR_USAGE' }));
+    expect(() => parseDemoArgs(['--colour'])).toThrow(expect.objectContaining({ code: 'MTR_ERR_INVALID_SETTINGS' }));
   });
 });

@@ -69,6 +69,6 @@ describe('parseVerifyArgs', () => {
     [['--since=-5m'], 'invalid --since="-5m": expected a duration such as 30s, 5m or 1h'],
     [['--expect', ','], 'invalid --expect: name at least one service, or pass --service'],
   ])('rejects %j', (args, message) => {
-    expect(() => parseVerifyArgs(args)).toThrow(expect.objectContaining({ code: 'ERR_USAGE', message }));
+    expect(() => parseVerifyArgs(args)).toThrow(expect.objectContaining({ code: 'MTR_ERR_INVALID_SETTINGS', message }));
   });
 });

@@ -92,7 +92,7 @@ describe('verify against the Jaeger v3 API', () => {
     const fake = await startFakeJaeger(headerless);
     try {
       const report = await verifyTraces(options(fake.url));
-      expect(report.error?.code).toBe('ERR_NO_TRACES');
+      expect(report.error?.code).toBe('MTR_ERR_NO_TRACES');
       expect(report.error?.message).toMatch(
         /^frontend has reported no spans to this Jaeger \(it knows backend, backend-2\)/,
       );
@@ -135,7 +135,7 @@ describe('verify against the Jaeger v3 API', () => {
     const fake = await startFakeJaeger(joined);
     try {
       const report = await verifyTraces(options(fake.url, { sinceMs: 1_000 }), new Date(Date.now() + 3_600_000));
-      expect(report.error?.code).toBe('ERR_NO_TRACES');
+      expect(report.error?.code).toBe('MTR_ERR_NO_TRACES');
       expect(report.error?.message).toMatch(/^no traces of frontend started between /);
       expect(report.error?.hint).toMatch(/sampling.*provider.*time window/is);
       expect(exitCodeOf(report)).toBe(1);
@@ -156,7 +156,7 @@ describe('verify when it cannot ask Jaeger', () => {
     const { code } = await run.exit;
     expect(code).toBe(2);
     expect(run.stdout()).toContain(
-      `error ERR_JAEGER_UNREACHABLE: cannot reach Jaeger at http://127.0.0.1:${port}: ECONNREFUSED`,
+      `error MTR_ERR_JAEGER_UNREACHABLE: cannot reach Jaeger at http://127.0.0.1:${port}: ECONNREFUSED`,
     );
     expect(run.stdout()).toContain('port-forward svc/tracing 16686:80');
   });
@@ -165,7 +165,7 @@ describe('verify when it cannot ask Jaeger', () => {
     const fake = await startFakeJaeger(joined, { basePath: '/jaeger' });
     try {
       const report = await verifyTraces(options(fake.origin));
-      expect(report.error?.code).toBe('ERR_JAEGER_NOT_API');
+      expect(report.error?.code).toBe('MTR_ERR_JAEGER_NOT_API');
       expect(report.error?.message).toMatch(/api\/v3\/services is not Jaeger's query API v3: it answered HTTP 404/);
       expect(report.error?.hint).toContain(`try --jaeger ${fake.origin}/jaeger`);
       expect(exitCodeOf(report)).toBe(2);
@@ -183,7 +183,7 @@ describe('verify when it cannot ask Jaeger', () => {
     const { port } = html.address() as AddressInfo;
     try {
       const report = await verifyTraces(options(`http://127.0.0.1:${port}/jaeger`));
-      expect(report.error?.code).toBe('ERR_JAEGER_NOT_API');
+      expect(report.error?.code).toBe('MTR_ERR_JAEGER_NOT_API');
       expect(report.error?.message).toContain('it answered an HTML page (HTTP 200), not JSON');
       expect(report.error?.hint).toContain(`try --jaeger http://127.0.0.1:${port}.`);
       // The path given already is Istio's: the hint must not suggest the same URL again.

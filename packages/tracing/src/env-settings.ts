@@ -1,14 +1,16 @@
-import type { InvalidSetting } from './errors.ts';
+import { InvalidSettingsError, type SettingIssue } from './errors.ts';
 
 /**
- * The little schema language the OTEL_* settings are written in: each setting
- * names its variable, type, default and description. The same objects validate
- * the environment and render the README's table. Deliberately small: it covers
- * the types the OpenTelemetry environment specification uses, nothing more.
+ * The one schema language of this repository: each setting names its variable
+ * (or, in a command-line tool's schema, its flag: `--interval`), type, default
+ * and description. The same objects validate the input once at start-up and
+ * render the READMEs' tables. Deliberately small: the types the OpenTelemetry
+ * environment specification uses, plus lists of URLs. This package's OTEL_*
+ * settings, the services' settings and the CLIs' flags are all written in it.
  */
 
 interface Base {
-  /** The environment variable that sets it. */
+  /** The environment variable that sets it; in a CLI's schema, the flag (`--interval`). */
   readonly env: string;
   readonly description: string;
 }
@@ -27,6 +29,10 @@ export interface UrlSetting extends Base {
   readonly type: 'url';
   readonly default: string;
 }
+export interface UrlListSetting extends Base {
+  readonly type: 'url-list';
+  readonly default: readonly string[];
+}
 export interface NumberSetting extends Base {
   readonly type: 'number' | 'integer';
   readonly default: number;
@@ -43,7 +49,14 @@ export interface EnumListSetting<V extends string = string> extends Base {
   readonly values: readonly V[];
   readonly default: readonly V[];
 }
-export type Setting = BooleanSetting | StringSetting | UrlSetting | NumberSetting | EnumSetting | EnumListSetting;
+export type Setting =
+  | BooleanSetting
+  | StringSetting
+  | UrlSetting
+  | UrlListSetting
+  | NumberSetting
+  | EnumSetting
+  | EnumListSetting;
 export type SettingsSchema = Readonly<Record<string, Setting>>;
 
 type ValueOf<S extends Setting> = S extends BooleanSetting
@@ -54,12 +67,22 @@ type ValueOf<S extends Setting> = S extends BooleanSetting
       ? V
       : S extends EnumListSetting<infer V>
         ? readonly V[]
-        : string;
+        : S extends UrlListSetting
+          ? readonly string[]
+          : string;
 export type SettingsOf<S extends SettingsSchema> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** What a setting accepts, in the words of the one-line error (and the README's "Accepts" column). */
+/**
+ * Where a value came from when it was not the variable itself: a flag. Maps the variable to
+ * what the user typed, so an error names `-status-code`, not `ECHO_STATUS_CODE`.
+ */
+export type SettingSources = Readonly<
+  Record<string, { readonly setting: string; readonly value?: string; readonly expected?: string }>
+>;
+
+/** What a setting accepts, in the words of the one-line error (and the READMEs' "Accepts" column). */
 export function accepts(setting: Setting): string {
   switch (setting.type) {
     case 'boolean':
@@ -68,6 +91,8 @@ export function accepts(setting: Setting): string {
       return setting.format?.accepts ?? (setting.allowEmpty ? 'any text' : 'non-empty text');
     case 'url':
       return 'an http:// or https:// URL';
+    case 'url-list':
+      return 'comma-separated http:// or https:// URLs';
     case 'integer':
       return `an integer from ${setting.min} to ${setting.max}`;
     case 'number':
@@ -81,21 +106,35 @@ export function accepts(setting: Setting): string {
 
 const NUMBER_FORMS = { integer: /^-?\d+$/, number: /^-?\d+(?:\.\d+)?$/ } as const;
 
+function isHttpUrl(text: string): boolean {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  return url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+}
+
+const listOf = (text: string) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
 /** One raw value, parsed; `undefined` means "not accepted". */
-function parse(setting: Setting, raw: string): unknown {
+export function parseSetting(setting: Setting, raw: string): unknown {
   const text = raw.trim();
   switch (setting.type) {
     case 'boolean': {
-      // The OpenTelemetry spec: case-insensitive "true"; anything else but "false" is an error here.
+      // The OpenTelemetry spec reads a boolean case-insensitively ("true"); every other word,
+      // `1`, `yes` or `on` included, is refused here rather than read as false.
       const word = text.toLowerCase();
       return word === 'true' ? true : word === 'false' ? false : undefined;
     }
     case 'string':
       if (setting.format) return setting.format.check(raw) ? raw : undefined;
       return setting.allowEmpty || text !== '' ? raw : undefined;
-    case 'url': {
-      const url = URL.canParse(text) ? new URL(text) : undefined;
-      return url && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' ? text : undefined;
+    case 'url':
+      return isHttpUrl(text) ? text : undefined;
+    case 'url-list': {
+      const urls = listOf(text);
+      return urls.every(isHttpUrl) ? urls : undefined;
     }
     case 'integer':
     case 'number': {
@@ -107,11 +146,7 @@ function parse(setting: Setting, raw: string): unknown {
     case 'enum':
       return setting.values.find((value) => value === text.toLowerCase());
     case 'enum-list': {
-      const items = text
-        .toLowerCase()
-        .split(',')
-        .map((item) => item.trim())
-        .filter((item) => item !== '');
+      const items = listOf(text.toLowerCase());
       return items.every((item) => setting.values.includes(item)) ? items : undefined;
     }
   }
@@ -119,24 +154,46 @@ function parse(setting: Setting, raw: string): unknown {
 
 /**
  * Reads every setting of `schema` from `env`. An unset variable (or an empty
- * one, except for text) takes the default. Every rejected value is returned,
- * not just the first, so start-up can report them all at once.
+ * one, except for text) takes the default, and so does a rejected one. Every
+ * rejected value is returned, not just the first, so start-up can report them
+ * all at once, each named as the user typed it (`sources`).
  */
 export function readSettings<S extends SettingsSchema>(
   schema: S,
   env: Environment,
-): { readonly settings: SettingsOf<S>; readonly invalid: readonly InvalidSetting[] } {
+  sources: SettingSources = {},
+): { readonly settings: SettingsOf<S>; readonly issues: readonly SettingIssue[] } {
   const settings: Record<string, unknown> = {};
-  const invalid: InvalidSetting[] = [];
+  const issues: SettingIssue[] = [];
   for (const [key, setting] of Object.entries(schema)) {
     const raw = env[setting.env];
-    if (raw === undefined || (setting.type !== 'string' && raw.trim() === '')) {
-      settings[key] = setting.default;
-      continue;
+    const value =
+      raw === undefined || (setting.type !== 'string' && raw.trim() === '')
+        ? setting.default
+        : parseSetting(setting, raw);
+    if (value === undefined) {
+      const source = sources[setting.env];
+      issues.push({
+        setting: source?.setting ?? setting.env,
+        value: source?.value ?? String(raw),
+        expected: source?.expected ?? accepts(setting),
+      });
     }
-    const value = parse(setting, raw);
-    if (value === undefined) invalid.push({ variable: setting.env, value: raw, expected: accepts(setting) });
     settings[key] = value ?? setting.default;
   }
-  return { settings: Object.freeze(settings) as SettingsOf<S>, invalid };
+  return { settings: Object.freeze(settings) as SettingsOf<S>, issues };
+}
+
+/**
+ * The settings of `schema`, validated, typed and frozen.
+ * @throws {InvalidSettingsError} listing every rejected value, one line each.
+ */
+export function loadSettings<S extends SettingsSchema>(
+  schema: S,
+  env: Environment,
+  sources: SettingSources = {},
+): SettingsOf<S> {
+  const { settings, issues } = readSettings(schema, env, sources);
+  if (issues.length > 0) throw new InvalidSettingsError(issues);
+  return settings;
 }

@@ -16,6 +16,8 @@ import {
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
   ATTR_SERVER_ADDRESS,
@@ -26,9 +28,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { TRACERESPONSE } from './constants.ts';
-import { setHttpMethodAttributes } from './http-method.ts';
-import { TRACE_FLAG_RANDOM } from './trace-state.ts';
+import { formatTraceparent, TRACE_FLAG_RANDOM, TRACERESPONSE } from './headers.ts';
 
 /** What the plugin records on each traced request. */
 export interface RequestTrace {
@@ -58,6 +58,35 @@ export interface TracingPluginOptions {
    * new trace, the sampler alone decides, and the caller's span is kept as a link.
    */
   readonly incomingContext?: 'continue' | 'link';
+}
+
+/** The methods HTTP semantic conventions name; anything else is recorded as `_OTHER`. */
+const KNOWN_METHODS = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'QUERY',
+  'TRACE',
+]);
+
+/**
+ * Sets `http.request.method` (and `http.request.method_original` when it had
+ * to be normalised) on `attributes` and returns it: the server plugin fills one
+ * object per request rather than spreading a new one into it (traced-request.ts uses it too).
+ */
+export function setHttpMethodAttributes(attributes: Attributes, method: string): Attributes {
+  if (KNOWN_METHODS.has(method)) {
+    attributes[ATTR_HTTP_REQUEST_METHOD] = method;
+  } else {
+    attributes[ATTR_HTTP_REQUEST_METHOD] = '_OTHER';
+    attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
+  }
+  return attributes;
 }
 
 /** True when `text` from `from` on is one or more ASCII digits. */
@@ -109,9 +138,6 @@ function serverAttributes(request: FastifyRequest, route: string | undefined): A
   return attributes;
 }
 
-/** The two hex digits of every trace-flags combination Level 2 defines. */
-const FLAGS_HEX = ['00', '01', '02', '03'] as const;
-
 /**
  * W3C Trace Context Level 2 `traceresponse`: our SERVER span's ids, with the
  * sampled flag (did we record it) and the random flag ("at least the right-most
@@ -121,7 +147,7 @@ const FLAGS_HEX = ['00', '01', '02', '03'] as const;
  */
 function traceResponse(own: SpanContext, parent: SpanContext | undefined): string {
   const random = parent ? parent.traceFlags & TRACE_FLAG_RANDOM : TRACE_FLAG_RANDOM;
-  return `00-${own.traceId}-${own.spanId}-${FLAGS_HEX[(own.traceFlags & TraceFlags.SAMPLED) | random]}`;
+  return formatTraceparent(own.traceId, own.spanId, (own.traceFlags & TraceFlags.SAMPLED) | random);
 }
 
 /**
@@ -208,3 +234,22 @@ export const tracing: FastifyPluginAsync<TracingPluginOptions> = fp(tracingPlugi
   name: 'meshtrace-tracing',
   fastify: '5.x',
 });
+
+export interface TraceLogFields {
+  trace_id?: string;
+  span_id?: string;
+  trace_flags?: string;
+}
+
+/**
+ * A pino `mixin`: every line logged while a span is active (inside a request
+ * or a loop tick) gets `trace_id`, `span_id` and `trace_flags`, the field names
+ * OpenTelemetry's log data model and pino instrumentation use. A new object
+ * each call, as pino merges into it.
+ */
+export function traceLogFields(): TraceLogFields {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId, trace_flags: `0${traceFlags.toString(16)}` };
+}

@@ -10,22 +10,45 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed, W3CBaggagePropagator } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import { type B3Context, type B3Sampling, readB3Multi, readB3Single } from './b3.ts';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type Sampler,
+  SamplingDecision,
+  type SamplingResult,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace';
 import {
   B3_SINGLE,
+  type B3Context,
+  type B3Sampling,
   BAGGAGE,
+  b3SamplingOf,
+  formatTraceparent,
+  isRandomTrace,
+  readB3Multi,
+  readB3Single,
+  readTraceparent,
+  readTracestate,
+  TRACE_FLAG_RANDOM,
   TRACEPARENT,
   TRACESTATE,
+  type Traceparent,
+  W3CTraceState,
+  withIncoming,
   X_B3_FLAGS,
   X_B3_PARENT_SPAN_ID,
   X_B3_SAMPLED,
   X_B3_SPAN_ID,
   X_B3_TRACE_ID,
-} from './constants.ts';
-import { B3_SAMPLING, b3SamplingOf, isRandomTrace, TRACE_FLAG_RANDOM, withIncoming } from './trace-state.ts';
-import { readTraceparent, readTracestate, type Traceparent, W3CTraceState } from './w3c.ts';
+} from './headers.ts';
 
-export { B3_SAMPLING, b3SamplingOf, TRACE_FLAG_RANDOM };
+/**
+ * The SDK side of propagation, loaded with the SDK (sdk-start.ts): the
+ * propagator that weighs the incoming formats and writes ours, and the
+ * sampler that follows what it read.
+ */
 
 /**
  * The context key OpenTelemetry's B3 injectors read for debug. The package does
@@ -73,9 +96,6 @@ export function trustOrder(names: readonly PropagatorName[]): TraceFormat[] {
 
 const samples = (sampling: B3Sampling) => sampling === 'accept' || sampling === 'debug';
 const sampledBit = (sampling: B3Sampling) => (samples(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE);
-
-/** The two hex digits of every trace-flags combination Level 2 defines. */
-const FLAGS_HEX = ['00', '01', '02', '03'] as const;
 
 /**
  * The context we continue: `ids` (a traceparent, or B3 with ids), the winning
@@ -147,7 +167,7 @@ class TraceHeadersPropagator implements TextMapPropagator {
       setter.set(
         carrier,
         TRACEPARENT,
-        `00-${span.traceId}-${span.spanId}-${FLAGS_HEX[(span.traceFlags & TraceFlags.SAMPLED) | random]}`,
+        formatTraceparent(span.traceId, span.spanId, (span.traceFlags & TraceFlags.SAMPLED) | random),
       );
       const state = span.traceState?.serialize();
       if (state) setter.set(carrier, TRACESTATE, state);
@@ -194,7 +214,7 @@ class TraceHeadersPropagator implements TextMapPropagator {
         return continueFrom(withBaggage, ids, decision, w3c, w3c ? getter.get(carrier, TRACESTATE) : undefined);
       }
     }
-    // No ids at all: the sampler starts a new trace and follows a decision that came alone (sampler.ts).
+    // No ids at all: the sampler starts a new trace and follows a decision that came alone (createSampler below).
     return withIncoming(withBaggage, { b3: decision, notRandomTrace: undefined });
   }
 
@@ -206,4 +226,70 @@ class TraceHeadersPropagator implements TextMapPropagator {
 /** The propagator for OTEL_PROPAGATORS, in its order (`none` alone: nothing read or written). */
 export function createPropagator(names: readonly PropagatorName[]): TextMapPropagator {
   return new TraceHeadersPropagator(names);
+}
+
+// --- Sampling: following what extraction read -------------------------------------
+
+/** The OTEL_TRACES_SAMPLER values. */
+export type SamplerName =
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio'
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio';
+
+const NOT_SAMPLED: SamplingResult = { decision: SamplingDecision.NOT_RECORD };
+const SAMPLED: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
+
+/** A sampler that decides from the request's B3 sampling state, or leaves the decision to `root`. */
+function fromB3State(
+  name: string,
+  root: Sampler,
+  decide: (state: B3Sampling | undefined) => SamplingResult | undefined,
+): Sampler {
+  return {
+    shouldSample: (context, ...rest) => decide(b3SamplingOf(context)) ?? root.shouldSample(context, ...rest),
+    toString: () => `${name}{${root.toString()}}`,
+  };
+}
+
+/**
+ * For a new trace: a B3 sampling state that arrived without ids ("b3: 0",
+ * "X-B3-Flags: 1") is the caller's decision, and it is followed ("Debug is an
+ * emphasized accept decision that implies accept"); without one, `root` decides.
+ */
+const followStateAlone = (state: B3Sampling | undefined) =>
+  state === 'deny' ? NOT_SAMPLED : state === 'accept' || state === 'debug' ? SAMPLED : undefined;
+
+/**
+ * For a remote parent that is "not sampled": honour it (`x-b3-sampled: 0`
+ * means no spans), unless B3 deferred the decision ("Absent means defer the
+ * decision to the receiver of this header"): then `root` decides, as for a new trace.
+ */
+const unlessDeferred = (state: B3Sampling | undefined) => (state === 'defer' ? undefined : NOT_SAMPLED);
+
+function parentBased(root: Sampler): Sampler {
+  return new ParentBasedSampler({
+    root: fromB3State('B3StateRootSampler', root, followStateAlone),
+    remoteParentNotSampled: fromB3State('DeferredDecisionSampler', root, unlessDeferred),
+  });
+}
+
+/** The sampler named by OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG. */
+export function createSampler(settings: { readonly sampler: SamplerName; readonly samplerArg: number }): Sampler {
+  switch (settings.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(settings.samplerArg);
+    case 'parentbased_always_on':
+      return parentBased(new AlwaysOnSampler());
+    case 'parentbased_always_off':
+      return parentBased(new AlwaysOffSampler());
+    case 'parentbased_traceidratio':
+      return parentBased(new TraceIdRatioBasedSampler(settings.samplerArg));
+  }
 }

@@ -1,17 +1,205 @@
-import { type DiagLogger, diag, type Exception } from '@opentelemetry/api';
-import { loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
+import { type Context, type DiagLogger, DiagLogLevel, diag, type Exception, TraceFlags } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode, loggingErrorHandler, setGlobalErrorHandler } from '@opentelemetry/core';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { DebugSpanProcessor } from './debug-spans.ts';
-import { diagLevel, jsonDiagLogger } from './diag-logger.ts';
+import {
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type Span,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { SpanExportError } from './errors.ts';
-import type { ExportCounters } from './export-stats.ts';
-import { createSpanExporter } from './exporter.ts';
-import { createPropagator } from './propagation.ts';
-import { DropCountingProcessor } from './resilient-exporter.ts';
-import { createSampler } from './sampler.ts';
-import type { TracingSettings } from './settings.ts';
+import { B3_SINGLE } from './headers.ts';
+import { createPropagator, createSampler } from './propagation.ts';
+import type { ExportCounters } from './sdk.ts';
+import { parseResourceAttributes, type TracingSettings } from './settings.ts';
+import { createZipkinExporter, DebugSpanProcessor } from './zipkin-upload.ts';
+
+/**
+ * The OpenTelemetry SDK as this package runs it, loaded by sdk.ts only when
+ * tracing is enabled: the exporter OTEL_TRACES_EXPORTER names behind a bounded
+ * batch processor, every span counted as exported, failed or dropped, our
+ * propagator and sampler, and the SDK's diagnostics as JSON lines on stderr.
+ */
+
+// --- The SDK's diagnostics ---------------------------------------------------------
+/** OTEL_LOG_LEVEL's values are DiagLogLevel's names, in lower case. */
+const diagLevel = (name: string): DiagLogLevel =>
+  DiagLogLevel[name.toUpperCase() as keyof typeof DiagLogLevel] ?? DiagLogLevel.WARN;
+
+function writer(level: string) {
+  return (message: string, ...args: unknown[]) => {
+    const detail = args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ');
+    const line = { level, time: new Date().toISOString(), component: 'opentelemetry', msg: message, detail };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+  };
+}
+
+/**
+ * The SDK's own diagnostics as JSON lines on stderr, so a failed export (the
+ * Zipkin exporter is silent otherwise) shows up next to the service's logs.
+ */
+const jsonDiagLogger: DiagLogger = {
+  error: writer('error'),
+  warn: writer('warn'),
+  info: writer('info'),
+  debug: writer('debug'),
+  verbose: writer('trace'),
+};
+
+// --- Exporters, counted ----------------------------------------------------------
+
+/** A failure in the catalogue's terms: counted and summarised, never logged per batch (sdk-start.ts). */
+function asExportError(error: Error | undefined): SpanExportError {
+  if (error instanceof SpanExportError) return error;
+  // The OTLP exporters' OTLPExporterError carries the HTTP status as a numeric `code`.
+  const status = (error as { code?: unknown } | undefined)?.code;
+  return new SpanExportError(
+    typeof status === 'number' ? `collector answered ${status}` : (error?.message ?? 'unknown'),
+  );
+}
+
+/** Counts each batch's spans as exported or failed, by the exporter's own verdict. */
+export class CountingExporter implements SpanExporter {
+  private readonly inner: SpanExporter;
+  private readonly counters: ExportCounters;
+  constructor(inner: SpanExporter, counters: ExportCounters) {
+    this.inner = inner;
+    this.counters = counters;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.counters.queued -= spans.length;
+    this.counters.inFlight += spans.length;
+    this.inner.export(spans, (result) => {
+      const ok = result.code === ExportResultCode.SUCCESS;
+      const error = ok ? undefined : asExportError(result.error);
+      const outcome = error ? { code: ExportResultCode.FAILED, error } : result;
+      // After shutdown gave up, these spans were already counted as lost.
+      if (this.counters.abandoned) return resultCallback(outcome);
+      this.counters.inFlight -= spans.length;
+      if (ok) this.counters.exported += spans.length;
+      else {
+        this.counters.failed += spans.length;
+        this.counters.noteError(error);
+      }
+      resultCallback(outcome);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/**
+ * Wraps a BatchSpanProcessor to count the spans it drops when its queue is
+ * full. It mirrors the queue's length (sampled spans in, minus spans handed to
+ * the exporter) because the processor keeps its own count private and resets it.
+ */
+export class DropCountingProcessor implements SpanProcessor {
+  private closed = false;
+  private readonly inner: SpanProcessor;
+  private readonly maxQueueSize: number;
+  private readonly counters: ExportCounters;
+
+  constructor(inner: SpanProcessor, maxQueueSize: number, counters: ExportCounters) {
+    this.inner = inner;
+    this.maxQueueSize = maxQueueSize;
+    this.counters = counters;
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    this.inner.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (!this.closed && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) {
+      if (this.counters.queued >= this.maxQueueSize) this.counters.dropped++;
+      else this.counters.queued++;
+    }
+    this.inner.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    this.closed = true;
+    return this.inner.shutdown();
+  }
+}
+
+/** The OTLP exporters' options: their public constructor argument, read from the installed `.d.ts`. */
+type OtlpOptions = NonNullable<ConstructorParameters<typeof OtlpProtoExporter>[0]>;
+
+/** Where OTLP/HTTP takes traces, relative to OTEL_EXPORTER_OTLP_ENDPOINT (the spec's signal path). */
+const OTLP_TRACES_PATH = 'v1/traces';
+
+/**
+ * The OTLP exporter's options from the validated settings, each
+ * `OTEL_EXPORTER_OTLP_TRACES_*` variable winning over its general form, as the
+ * spec says. Explicit options win over the exporter's own reading of the
+ * environment, so what runs is what was validated. Pure.
+ */
+export function otlpOptions(settings: TracingSettings): OtlpOptions & { readonly protocol: string } {
+  // The spec: the general endpoint is a base URL to which `v1/traces` is appended; the per-signal one is used as is.
+  const base = settings.otlpEndpoint.endsWith('/') ? settings.otlpEndpoint : `${settings.otlpEndpoint}/`;
+  const timeoutMs = Number(settings.otlpTracesTimeoutMs.trim() || settings.otlpTimeoutMs);
+  return {
+    url: settings.otlpTracesEndpoint.trim() || `${base}${OTLP_TRACES_PATH}`,
+    protocol: settings.otlpTracesProtocol.trim().toLowerCase() || settings.otlpProtocol,
+    headers: {
+      ...parseResourceAttributes(settings.otlpHeaders),
+      ...parseResourceAttributes(settings.otlpTracesHeaders),
+      // As on the Zipkin upload (zipkin-upload.ts): a zipkin-traced proxy in the path does not trace it.
+      [B3_SINGLE]: '0',
+    },
+    // Retries of a refused or 429/502/503/504 answer happen within this budget, never after it.
+    timeoutMillis: Math.min(timeoutMs, settings.exportTimeoutMs),
+    // The option is a string enum of the same two values ('none', 'gzip') that the setting accepts.
+    compression: (settings.otlpTracesCompression.trim().toLowerCase() || settings.otlpCompression) as NonNullable<
+      OtlpOptions['compression']
+    >,
+  };
+}
+
+/**
+ * The exporter OTEL_TRACES_EXPORTER names, counting what it delivers and
+ * loses; undefined for `none` (spans are still sampled and propagated, never
+ * exported). Zipkin: the reference transform with a timeout of our own on each
+ * POST. OTLP: the upstream exporter as it is, through its public options; it
+ * has its own timeout.
+ */
+export function createSpanExporter(settings: TracingSettings, counters: ExportCounters): SpanExporter | undefined {
+  switch (settings.exporter) {
+    case 'none':
+      return undefined;
+    case 'zipkin':
+      return new CountingExporter(
+        createZipkinExporter({
+          url: settings.zipkinEndpoint,
+          timeoutMs: Math.min(settings.zipkinTimeoutMs, settings.exportTimeoutMs),
+        }),
+        counters,
+      );
+    case 'otlp': {
+      const { protocol, ...options } = otlpOptions(settings);
+      const exporter = protocol === 'http/json' ? new OtlpJsonExporter(options) : new OtlpProtoExporter(options);
+      return new CountingExporter(exporter, counters);
+    }
+  }
+}
+
+// --- The SDK ----------------------------------------------------------------------
 
 /** The batch processor's own export timer only backs up the request timeout, which must fire first to be counted. */
 const EXPORT_TIMEOUT_MARGIN_MS = 1000;
@@ -55,7 +243,7 @@ function spanProcessors(settings: TracingSettings, counters: ExportCounters): Sp
 
 /**
  * Starts the OpenTelemetry SDK: the exporter OTEL_TRACES_EXPORTER names
- * (exporter.ts) behind a batch processor, parent-based sampling, our
+ * (createSpanExporter above) behind a batch processor, parent-based sampling, our
  * propagators, and no metrics, logs or auto-instrumentation (the plugin and
  * client helper record spans explicitly). Loaded by sdk.ts only when tracing
  * is enabled.
@@ -63,7 +251,7 @@ function spanProcessors(settings: TracingSettings, counters: ExportCounters): Sp
 export function startNodeSdk(settings: TracingSettings, counters: ExportCounters): NodeSDK {
   const sdk = new NodeSDK({
     // The resource, not ZipkinExporter's serviceName option, decides the name Zipkin and Jaeger show.
-    // OTEL_RESOURCE_ATTRIBUTES was read with the identity (service-identity.ts), not again by a detector.
+    // OTEL_RESOURCE_ATTRIBUTES was read with the identity (settings.ts), not again by a detector.
     resource: resourceFromAttributes(settings.identity.attributes),
     autoDetectResources: false,
     sampler: createSampler(settings),

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
@@ -7,7 +8,29 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import type { Dispatcher } from 'undici';
-import { httpMethodAttributes } from './http-method.ts';
+import { setHttpMethodAttributes } from './fastify-tracing.ts';
+import { FORWARDED_HEADERS, SAMPLING_REQUEST_HEADERS } from './headers.ts';
+
+/**
+ * The headers from FORWARDED_HEADERS present on an incoming request, copied
+ * unchanged for every outgoing call made while serving it. Nothing is invented:
+ * a header that did not arrive is not sent. A service whose callers are not
+ * trusted (`trustedCaller: false`, INCOMING_TRACE_CONTEXT=link) also drops the
+ * ones that ask the next tracer to sample (SAMPLING_REQUEST_HEADERS).
+ */
+export function pickForwardedHeaders(
+  incoming: IncomingHttpHeaders,
+  options: { readonly trustedCaller?: boolean } = {},
+): Record<string, string> {
+  const trusted = options.trustedCaller ?? true;
+  const picked: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = incoming[name];
+    // Node joins repeated custom headers into one string; an array only appears for set-cookie.
+    if (typeof value === 'string' && (trusted || !SAMPLING_REQUEST_HEADERS.has(name))) picked[name] = value;
+  }
+  return picked;
+}
 
 export interface TracedRequestOptions {
   readonly method?: Dispatcher.HttpMethod;
@@ -89,7 +112,7 @@ export async function tracedRequest(url: string, options: TracedRequestOptions):
     ? trace.getTracer('@meshtrace/tracing').startSpan(method, {
         kind: SpanKind.CLIENT,
         attributes: {
-          ...httpMethodAttributes(method),
+          ...setHttpMethodAttributes({}, method),
           [ATTR_URL_FULL]: url,
           [ATTR_SERVER_ADDRESS]: address,
           [ATTR_SERVER_PORT]: port,

@@ -4,8 +4,8 @@ import { startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools
 import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExportCounters } from '../src/export-stats.ts';
-import { createSpanExporter, otlpOptions } from '../src/exporter.ts';
+import { ExportCounters } from '../src/sdk.ts';
+import { createSpanExporter, otlpOptions } from '../src/sdk-start.ts';
 import { loadTracingSettings } from '../src/settings.ts';
 import { failingCollectors, httpCollector, makeSpans } from './helpers/collectors.ts';
 

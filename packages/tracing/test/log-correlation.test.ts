@@ -1,8 +1,7 @@
 import { context, trace } from '@opentelemetry/api';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tracing } from '../src/fastify-tracing.ts';
-import { traceLogFields } from '../src/log-correlation.ts';
+import { traceLogFields, tracing } from '../src/fastify-tracing.ts';
 import { type InProcessTracing, installTracing } from './helpers/in-process-tracing.ts';
 
 let tracer: InProcessTracing;

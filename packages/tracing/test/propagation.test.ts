@@ -4,8 +4,8 @@ import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, TraceFlags, t
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tracing } from '../src/fastify-tracing.ts';
-import { B3_SAMPLING, createPropagator, type PropagatorName, trustOrder } from '../src/propagation.ts';
-import type { SamplerName } from '../src/sampler.ts';
+import { B3_SAMPLING } from '../src/headers.ts';
+import { createPropagator, type PropagatorName, type SamplerName, trustOrder } from '../src/propagation.ts';
 import { tracedRequest } from '../src/traced-request.ts';
 import { type InProcessTracing, installTracing } from './helpers/in-process-tracing.ts';
 import { startZipkinEndpoint, type ZipkinEndpoint } from './helpers/zipkin-endpoint.ts';

@@ -1,8 +1,7 @@
 import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { createPropagator } from '../src/propagation.ts';
-import { createSampler, type SamplerName } from '../src/sampler.ts';
+import { createPropagator, createSampler, type SamplerName } from '../src/propagation.ts';
 
 /** The sampler's decision for a request carrying `headers`, after our propagator read them. */
 const propagator = createPropagator(['tracecontext', 'b3multi']);

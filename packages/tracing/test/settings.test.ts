@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InvalidSettingsError } from '../src/errors.ts';
-import { loadServiceIdentity } from '../src/service-identity.ts';
-import { loadTracingSettings } from '../src/settings.ts';
+import { loadServiceIdentity, loadTracingSettings } from '../src/settings.ts';
 
 const backendMain = fileURLToPath(new URL('../../../services/backend/dist/server.js', import.meta.url));
 

@@ -1,15 +1,16 @@
 import { hostname } from 'node:os';
 import {
   appHeaders,
-  counterFrom,
   fastifyOptions,
   health,
   isOperatorRoute,
   type Logger,
   metrics,
+  registerSpanExportMetrics,
   statusLabels,
+  traceReport,
 } from '@meshtrace/service-kit';
-import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, traceReport, tracing } from '@meshtrace/tracing';
+import { pickForwardedHeaders, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Histogram } from 'prom-client';
 import type { Dispatcher } from 'undici';
@@ -61,8 +62,7 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
   const statuses = [config.statusCode, config.errorCode];
   await app.register(metrics, { service: { name: config.serviceName, version: config.serviceVersion }, statuses });
   const statusLabel = statusLabels(statuses);
-  for (const counter of SPAN_EXPORT_COUNTERS)
-    counterFrom(app.metrics, counter.name, counter.help, () => counter.read(exportStats()));
+  registerSpanExportMetrics(app.metrics);
   const downstreamDuration = new Histogram({
     name: 'downstream_request_duration_seconds',
     help: 'Calls to DOWNSTREAM_URLS, by URL and outcome (a status, or timeout/connection).',

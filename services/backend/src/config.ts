@@ -1,14 +1,13 @@
+import { packageVersion, serviceSchema } from '@meshtrace/service-kit';
+import { serviceIdentity } from '@meshtrace/tracing';
 import {
-  ConfigError,
-  type ConfigIssue,
-  type ConfigOf,
-  type Env,
-  loadConfig,
-  packageVersion,
+  type Environment,
+  InvalidSettingsError,
+  readSettings,
+  type SettingIssue,
   type SettingSources,
-  serviceSchema,
-} from '@meshtrace/service-kit';
-import { loadServiceIdentity } from '@meshtrace/tracing';
+  type SettingsOf,
+} from '@meshtrace/tracing/settings';
 import { DELAY_FORMS, type DelayDistribution, maxDelayOf, parseDelay } from './delay-distribution.ts';
 import { isHeaderNameList } from './redact.ts';
 
@@ -109,7 +108,7 @@ export const backendSchema = {
 } as const;
 
 /** Settings plus who the service is (OTEL_SERVICE_NAME, SERVICE_VERSION: see @meshtrace/tracing). */
-export type BackendConfig = ConfigOf<typeof backendSchema> & {
+export type BackendConfig = SettingsOf<typeof backendSchema> & {
   readonly serviceName: string;
   readonly serviceVersion: string;
 };
@@ -200,8 +199,8 @@ export function delayCapOf(config: Pick<BackendConfig, 'maxDelayMs' | 'shutdownT
  * - The socket timeout exceeds the longest a request can be quiet: its delay, then its downstream
  *   calls. Otherwise the server itself would cut off the requests it was asked to delay.
  */
-function boundIssues(config: ConfigOf<typeof backendSchema>): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+function boundIssues(config: SettingsOf<typeof backendSchema>): SettingIssue[] {
+  const issues: SettingIssue[] = [];
   const cap = delayCapOf(config);
   if (maxDelayOf(delayOf(config)) > cap)
     issues.push({
@@ -221,23 +220,17 @@ function boundIssues(config: ConfigOf<typeof backendSchema>): ConfigIssue[] {
 
 /**
  * The backend's settings from its environment and http-echo-style flags (flags win).
- * @throws {ConfigError} listing every invalid setting and flag at once.
+ * @throws {InvalidSettingsError} listing every invalid setting and flag at once.
  */
-export function loadBackendConfig(env: Env, argv: readonly string[] = []): BackendConfig {
+export function loadBackendConfig(env: Environment, argv: readonly string[] = []): BackendConfig {
   const flags = readFlags(argv);
   applyListen(flags);
   const sources: SettingSources = flags.sources;
-  let config: ConfigOf<typeof backendSchema> | undefined;
-  let issues: readonly ConfigIssue[] = [];
-  try {
-    config = loadConfig(backendSchema, { ...env, ...flags.env }, sources);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    issues = error.issues;
-  }
-  if (config) issues = [...issues, ...boundIssues(config)];
-  if (!config || issues.length > 0 || flags.problems.length > 0) throw new ConfigError(issues, flags.problems);
-  const identity = loadServiceIdentity(env, BACKEND_PACKAGE);
+  const { settings: config, issues: invalid } = readSettings(backendSchema, { ...env, ...flags.env }, sources);
+  // The rules between settings are checked only once each is valid on its own.
+  const issues = invalid.length > 0 ? invalid : boundIssues(config);
+  if (issues.length > 0 || flags.problems.length > 0) throw new InvalidSettingsError(issues, flags.problems);
+  const identity = serviceIdentity(env, BACKEND_PACKAGE);
   return Object.freeze({ ...config, serviceName: identity.name, serviceVersion: identity.version });
 }
 

@@ -1,4 +1,5 @@
-import { type DownstreamReport, downstreamReport, tracedRequest } from '@meshtrace/tracing';
+import { type DownstreamReport, downstreamReport } from '@meshtrace/service-kit';
+import { tracedRequest } from '@meshtrace/tracing';
 import type { Dispatcher } from 'undici';
 
 export interface DownstreamOptions {

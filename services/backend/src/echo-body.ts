@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { DownstreamReport, TraceReport } from '@meshtrace/tracing';
+import type { DownstreamReport, TraceReport } from '@meshtrace/service-kit';
 import { redactHeaders } from './redact.ts';
 
 export interface EchoInput {

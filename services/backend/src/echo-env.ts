@@ -1,4 +1,4 @@
-import type { Env } from '@meshtrace/service-kit';
+import type { Environment } from '@meshtrace/tracing/settings';
 
 /**
  * Names that look like they hold a secret. Matched anywhere in the name, in any
@@ -34,7 +34,7 @@ function looksSecret(name: string, value: string): boolean {
 }
 
 /** The environment as ECHO_ENV=true shows it: every variable except secret-looking ones, sorted by name. */
-export function echoableEnv(env: Env): Record<string, string> {
+export function echoableEnv(env: Environment): Record<string, string> {
   const shown: Record<string, string> = {};
   for (const name of Object.keys(env).sort()) {
     const value = env[name];

@@ -145,7 +145,7 @@ describe('request limits', () => {
 
   it('refuses a SOCKET_TIMEOUT_MS that would cut off a delayed request, naming it', async () => {
     await expect(listenBackend({ SOCKET_TIMEOUT_MS: '5000', MAX_DELAY_MS: '4000' })).rejects.toMatchObject({
-      code: 'ERR_CONFIG_INVALID',
+      code: 'MTR_ERR_INVALID_SETTINGS',
       message:
         'invalid SOCKET_TIMEOUT_MS="5000": expected an integer above 6000, the longest a request may take (its delay, at most 4000, plus DOWNSTREAM_TIMEOUT_MS=2000)',
     });
@@ -153,7 +153,7 @@ describe('request limits', () => {
 
   it('rejects invalid limits at start-up, naming the variable', async () => {
     await expect(listenBackend({ BODY_LIMIT_BYTES: '0' })).rejects.toMatchObject({
-      code: 'ERR_CONFIG_INVALID',
+      code: 'MTR_ERR_INVALID_SETTINGS',
       issues: [expect.objectContaining({ setting: 'BODY_LIMIT_BYTES' })],
     });
     await expect(listenBackend({ INCOMING_HEADERS_TIMEOUT_MS: 'soon' })).rejects.toMatchObject({

@@ -66,7 +66,7 @@ describe('header redaction', () => {
   it('rejects a REDACT_HEADERS entry that is not a header name', () => {
     expect(() => loadBackendConfig({ REDACT_HEADERS: 'x-ok, not a header' })).toThrow(
       expect.objectContaining({
-        code: 'ERR_CONFIG_INVALID',
+        code: 'MTR_ERR_INVALID_SETTINGS',
         issues: [expect.objectContaining({ setting: 'REDACT_HEADERS' })],
       }),
     );

@@ -1,13 +1,13 @@
 import {
   appHeaders,
-  counterFrom,
   fastifyOptions,
   health,
   isOperatorRoute,
   type Logger,
   metrics,
+  registerSpanExportMetrics,
 } from '@meshtrace/service-kit';
-import { exportStats, pickForwardedHeaders, SPAN_EXPORT_COUNTERS, tracedRequest, tracing } from '@meshtrace/tracing';
+import { pickForwardedHeaders, tracedRequest, tracing } from '@meshtrace/tracing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { FrontendConfig } from './config.ts';
@@ -53,8 +53,7 @@ export async function buildFrontendApp(deps: FrontendDeps): Promise<FastifyInsta
   await app.register(appHeaders, { name: config.serviceName, version: config.serviceVersion });
   await app.register(health);
   await app.register(metrics, { service: { name: config.serviceName, version: config.serviceVersion } });
-  for (const counter of SPAN_EXPORT_COUNTERS)
-    counterFrom(app.metrics, counter.name, counter.help, () => counter.read(exportStats()));
+  registerSpanExportMetrics(app.metrics);
   registerLoopMetrics(app.metrics, loop.stats);
   await app.register(ui, { config, dispatcher: deps.dispatcher, loop });
 

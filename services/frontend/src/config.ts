@@ -1,5 +1,6 @@
-import { type ConfigOf, type Env, loadConfig, packageVersion, serviceSchema } from '@meshtrace/service-kit';
-import { loadServiceIdentity } from '@meshtrace/tracing';
+import { packageVersion, serviceSchema } from '@meshtrace/service-kit';
+import { serviceIdentity } from '@meshtrace/tracing';
+import { type Environment, loadSettings, type SettingsOf } from '@meshtrace/tracing/settings';
 import { KEY_VALUES_FORM, parseKeyValues } from './key-values.ts';
 import { parseTargets, TARGETS_FORM, type Target } from './targets.ts';
 
@@ -132,7 +133,7 @@ export const frontendSchema = {
 } as const;
 
 /** Settings plus who the service is (OTEL_SERVICE_NAME, SERVICE_VERSION: see @meshtrace/tracing). */
-export type FrontendConfig = ConfigOf<typeof frontendSchema> & {
+export type FrontendConfig = SettingsOf<typeof frontendSchema> & {
   readonly serviceName: string;
   readonly serviceVersion: string;
 };
@@ -148,9 +149,9 @@ export function loopIntervalOf(config: Pick<FrontendConfig, 'loopRate' | 'loopIn
   return config.loopRate > 0 ? 1000 / config.loopRate : config.loopIntervalMs;
 }
 
-export function loadFrontendConfig(env: Env): FrontendConfig {
-  const config = loadConfig(frontendSchema, env);
-  const identity = loadServiceIdentity(env, {
+export function loadFrontendConfig(env: Environment): FrontendConfig {
+  const config = loadSettings(frontendSchema, env);
+  const identity = serviceIdentity(env, {
     name: 'frontend',
     version: packageVersion(new URL('../package.json', import.meta.url)),
   });

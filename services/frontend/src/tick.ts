@@ -1,6 +1,6 @@
 import type { Logger } from '@meshtrace/service-kit';
 import type { TraceSpan } from '@meshtrace/trace-tools/analysis';
-import { B3_SAMPLING, type TracedResponse, tracedRequest, X_B3_FLAGS, X_B3_SAMPLED } from '@meshtrace/tracing';
+import { B3_SAMPLING, headers as names, type TracedResponse, tracedRequest } from '@meshtrace/tracing';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Dispatcher } from 'undici';
 import { judgeChain } from './chain-verdict.ts';
@@ -130,8 +130,8 @@ function fixedHeaders(config: TickDeps['config']): Record<string, string> {
   // Sampling-only B3 headers, valid without ids: the only trace headers a headerless tick sends.
   // Envoy's zipkin tracer samples on x-b3-sampled: 1 whatever the mesh's rate, and never reads
   // x-b3-flags (SpanContextExtractor::extractSampled), which only tells the apps it is a debug trace.
-  headers[X_B3_SAMPLED] = '1';
-  if (config.loopForceSampling === 'debug') headers[X_B3_FLAGS] = '1';
+  headers[names.X_B3_SAMPLED] = '1';
+  if (config.loopForceSampling === 'debug') headers[names.X_B3_FLAGS] = '1';
   return headers;
 }
 
@@ -182,7 +182,7 @@ export function createTick(deps: TickDeps): () => Promise<void> {
   }
   const withBaggage = entries.length === 0 ? context.active() : propagation.setBaggage(context.active(), baggage);
   // A forced decision on the tick's root, which the sampler follows whatever OTEL_TRACES_SAMPLER says
-  // (sampler.ts). The propagator then sends it where each Envoy tracer reads it: x-b3-sampled: 1
+  // (createSampler in packages/tracing/src/propagation.ts). The propagator then sends it where each Envoy tracer reads it: x-b3-sampled: 1
   // (zipkin) and traceparent flags 01 (opentelemetry); debug adds x-b3-flags: 1 for the apps, and
   // every span is uploaded with Zipkin's "debug": true.
   const forced = { off: undefined, sampled: 'accept', debug: 'debug' } as const;

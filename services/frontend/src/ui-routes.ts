@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import { downstreamReport, pickForwardedHeaders, tracedRequest, traceReport } from '@meshtrace/tracing';
+import { downstreamReport, traceReport } from '@meshtrace/service-kit';
+import { pickForwardedHeaders, tracedRequest } from '@meshtrace/tracing';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Dispatcher } from 'undici';

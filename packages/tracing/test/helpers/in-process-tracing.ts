@@ -7,11 +7,8 @@ import {
   type SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { DebugSpanProcessor } from '../../src/debug-spans.ts';
-import { ExportCounters } from '../../src/export-stats.ts';
-import { createPropagator, type PropagatorName } from '../../src/propagation.ts';
-import { createResilientZipkinExporter } from '../../src/resilient-exporter.ts';
-import { createSampler, type SamplerName } from '../../src/sampler.ts';
+import { createPropagator, createSampler, type PropagatorName, type SamplerName } from '../../src/propagation.ts';
+import { createZipkinExporter, DebugSpanProcessor } from '../../src/zipkin-upload.ts';
 
 export interface InProcessTracing {
   /** Every span ended, synchronously (SimpleSpanProcessor + InMemorySpanExporter). */
@@ -40,7 +37,7 @@ export function installTracing(
   };
   const processors: SpanProcessor[] = [new DebugSpanProcessor(), new SimpleSpanProcessor({ exporter: memory })];
   if (options.zipkinUrl) {
-    const exporter = createResilientZipkinExporter({ url: options.zipkinUrl, timeoutMs: 5000 }, new ExportCounters());
+    const exporter = createZipkinExporter({ url: options.zipkinUrl, timeoutMs: 5000 });
     processors.push(new SimpleSpanProcessor({ exporter }));
   }
   const provider = new TracerProvider({ sampler, spanProcessors: processors });

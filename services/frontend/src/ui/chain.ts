@@ -7,7 +7,7 @@
  * DOM-free: the page draws it, and the loop uses it to call a tick joined or
  * broken. Parsed JSON of any shape is accepted; the walk never throws.
  */
-import type { DownstreamReport, TraceFormat, TraceReport } from '@meshtrace/tracing';
+import type { DownstreamReport, TraceFormat, TraceReport } from '@meshtrace/service-kit';
 
 /** A hop's `trace` report: what it received and continued (packages/tracing/src/hop-report.ts). */
 export type Received = TraceReport;

@@ -3,7 +3,7 @@
  * headers, built with fresh random ids so every send is its own trace in
  * Jaeger. The user may edit the list before sending. DOM-free.
  */
-import type { TraceFormat } from '@meshtrace/tracing';
+import type { TraceFormat } from '@meshtrace/service-kit';
 import type { Received } from './chain.ts';
 
 export interface Preset {

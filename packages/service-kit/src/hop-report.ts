@@ -1,9 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { BAGGAGE, TRACESTATE, X_REQUEST_ID } from './constants.ts';
-import type { RequestTrace } from './fastify-tracing.ts';
-import { carriesB3Debug, receivedFormats, type TraceFormat } from './incoming-context.ts';
-import { b3SamplingOf } from './trace-state.ts';
-import type { TracedResponse } from './traced-request.ts';
+import { b3SamplingOf, headers as names, type RequestTrace, readB3, type TracedResponse } from '@meshtrace/tracing';
 
 /**
  * What one hop says about itself: the trace context it received and
@@ -12,6 +8,26 @@ import type { TracedResponse } from './traced-request.ts';
  * browser page, a test, `jq`) walks a chain of any length hop by hop from the
  * hops' own words instead of re-deriving them. Pure: no Fastify.
  */
+
+export type TraceFormat = 'b3multi' | 'b3' | 'traceparent';
+
+/** Which trace formats arrived, whether or not they were valid. Never throws. */
+export function receivedFormats(headers: IncomingHttpHeaders): TraceFormat[] {
+  const formats: TraceFormat[] = [];
+  if (headers[names.X_B3_TRACE_ID] !== undefined || headers[names.X_B3_SPAN_ID] !== undefined) formats.push('b3multi');
+  if (headers[names.B3_SINGLE] !== undefined) formats.push('b3');
+  if (headers[names.TRACEPARENT] !== undefined) formats.push('traceparent');
+  return formats;
+}
+
+/**
+ * B3 debug, when tracing is off and nothing was extracted: read by B3's own
+ * rules (`x-b3-flags: 1`, `b3: d` or a `d` sampling state). With tracing on,
+ * the extracted context says it, and B3 is not read a second time.
+ */
+export function carriesB3Debug(headers: IncomingHttpHeaders): boolean {
+  return readB3(headers)?.sampling === 'debug';
+}
 
 /** The trace context this hop received and continued. */
 export interface TraceReport {
@@ -38,9 +54,9 @@ function first(value: string | string[] | undefined): string | undefined {
 }
 
 function received(headers: IncomingHttpHeaders) {
-  const requestId = first(headers[X_REQUEST_ID]);
-  const tracestate = first(headers[TRACESTATE]);
-  const baggage = first(headers[BAGGAGE]);
+  const requestId = first(headers[names.X_REQUEST_ID]);
+  const tracestate = first(headers[names.TRACESTATE]);
+  const baggage = first(headers[names.BAGGAGE]);
   return {
     ...(requestId === undefined ? {} : { x_request_id: requestId }),
     ...(tracestate === undefined ? {} : { tracestate }),

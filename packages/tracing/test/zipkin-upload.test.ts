@@ -1,14 +1,21 @@
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type ReadableSpan, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { ExportCounters } from '../src/export-stats.ts';
-import { createResilientZipkinExporter, DropCountingProcessor } from '../src/resilient-exporter.ts';
+import { B3_SAMPLING } from '../src/headers.ts';
+import { ExportCounters } from '../src/sdk.ts';
+import { CountingExporter, DropCountingProcessor } from '../src/sdk-start.ts';
+import { createZipkinExporter, DebugSpanProcessor } from '../src/zipkin-upload.ts';
 import { blackHoleCollector, failingCollectors, httpCollector, makeSpans } from './helpers/collectors.ts';
 
 const ZIPKIN_PATH = '/api/v2/spans';
 
+/** The Zipkin exporter as OTEL_TRACES_EXPORTER=zipkin builds it: timed, and counted. */
+const zipkinExporter = (options: { url: string; timeoutMs: number }, counters: ExportCounters) =>
+  new CountingExporter(createZipkinExporter(options), counters);
+
 async function exportOnce(url: string, timeoutMs: number, counters: ExportCounters) {
-  const exporter = createResilientZipkinExporter({ url, timeoutMs }, counters);
+  const exporter = zipkinExporter({ url, timeoutMs }, counters);
   const started = Date.now();
   const result = await new Promise<{ code: ExportResultCode; error?: Error }>((resolve) =>
     exporter.export(makeSpans(3), resolve),
@@ -16,7 +23,7 @@ async function exportOnce(url: string, timeoutMs: number, counters: ExportCounte
   return { result, elapsedMs: Date.now() - started };
 }
 
-describe('resilient Zipkin exporter', () => {
+describe('Zipkin upload', () => {
   it('counts delivered spans as exported', async () => {
     let bodies = 0;
     const url = await httpCollector(ZIPKIN_PATH, (req, res) => {
@@ -49,10 +56,7 @@ describe('resilient Zipkin exporter', () => {
 
   it('counts spans dropped on a full queue, and the batch processor stays bounded', async () => {
     const counters = new ExportCounters();
-    const exporter = createResilientZipkinExporter(
-      { url: await blackHoleCollector(ZIPKIN_PATH), timeoutMs: 200 },
-      counters,
-    );
+    const exporter = zipkinExporter({ url: await blackHoleCollector(ZIPKIN_PATH), timeoutMs: 200 }, counters);
     const processor = new DropCountingProcessor(
       new BatchSpanProcessor({ exporter, maxQueueSize: 10, maxExportBatchSize: 5, scheduledDelayMillis: 60_000 }),
       10,
@@ -74,6 +78,43 @@ describe('resilient Zipkin exporter', () => {
     const after = counters.snapshot();
     expect(after.exported + after.failed + after.dropped).toBe(40);
     expect(after.exported).toBe(0);
+  });
+});
+
+describe('the seam into the upstream exporter (public only)', () => {
+  // zipkin-upload.ts relies on ZipkinExporter posting with node:http inside export() (so the
+  // request is announced on http.client.request.created within our AsyncLocalStorage store)
+  // and writing its JSON body with write(). If a new version stops doing either, this fails:
+  // no "debug": true, or no upload at all.
+  it('sends b3: 0, and "debug": true on exactly the spans started in a B3 debug context', async () => {
+    const uploads: { b3: unknown; spans: { id: string; debug?: boolean }[] }[] = [];
+    const url = await httpCollector(ZIPKIN_PATH, async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      uploads.push({ b3: req.headers.b3, spans: JSON.parse(body) });
+      res.writeHead(202).end();
+    });
+    const ended: ReadableSpan[] = [];
+    const provider = new TracerProvider({
+      spanProcessors: [
+        new DebugSpanProcessor(),
+        { onStart() {}, onEnd: (span) => ended.push(span), forceFlush: async () => {}, shutdown: async () => {} },
+      ],
+    });
+    const tracer = provider.getTracer('test');
+    tracer.startSpan('debug', {}, ROOT_CONTEXT.setValue(B3_SAMPLING, 'debug')).end();
+    tracer.startSpan('plain', {}, ROOT_CONTEXT).end();
+    const exporter = createZipkinExporter({ url, timeoutMs: 2000 });
+    const result = await new Promise<{ code: ExportResultCode }>((resolve) => exporter.export(ended, resolve));
+    expect(result.code).toBe(ExportResultCode.SUCCESS);
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]?.b3).toBe('0');
+    const debugOf = (name: string) => {
+      const id = ended.find((span) => span.name === name)?.spanContext().spanId;
+      return uploads[0]?.spans.find((span) => span.id === id)?.debug;
+    };
+    expect(debugOf('debug')).toBe(true);
+    expect(debugOf('plain')).toBeUndefined();
   });
 });
 
