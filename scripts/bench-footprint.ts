@@ -32,7 +32,7 @@ import { get } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startService } from '../packages/trace-tools/src/index.ts';
+import { startService } from '../packages/harness/src/index.ts';
 import {
   cpuSeconds,
   freePort,

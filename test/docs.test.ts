@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { refusedUrl, startService } from '@meshtrace/harness';
 import { renderConfigTable } from '@meshtrace/service-kit';
-import { refusedUrl, startService } from '@meshtrace/trace-tools';
 import { tracingSchema } from '@meshtrace/tracing';
 import { describe, expect, it } from 'vitest';
 import { backendSchema } from '../services/backend/src/config.ts';

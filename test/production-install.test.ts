@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { serviceOf, startZipkinReceiver, type ZipkinReceiver, type ZipkinSpan } from '@meshtrace/trace-tools';
+import { serviceOf, startZipkinReceiver, type ZipkinReceiver, type ZipkinSpan } from '@meshtrace/harness';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUILD_COMMAND, deployCommand } from './helpers/commands.ts';

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { type Sidecar, startSidecar } from '@meshtrace/harness';
 import { request } from 'undici';
 import type { LoopMode } from './demo-args.ts';
-import { type Sidecar, startSidecar } from './envoy-sidecar.ts';
 import { type MeshProvider, PROPAGATORS_FOR } from './mesh-providers.ts';
 
 /** The repo checkout this file lives in: packages/trace-tools/{src,dist}/ → ../../../ */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { blackHole, refusedUrl, type ServiceProcess, startService, startZipkinReceiver } from '@meshtrace/trace-tools';
+import { blackHole, refusedUrl, type ServiceProcess, startService, startZipkinReceiver } from '@meshtrace/harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/helpers/eventually.ts';
 

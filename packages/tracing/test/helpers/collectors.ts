@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { blackHole, refusedUrl } from '@meshtrace/trace-tools';
+import { blackHole, refusedUrl } from '@meshtrace/harness';
 import { type ReadableSpan, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach } from 'vitest';
 

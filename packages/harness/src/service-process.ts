@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export type ServiceName = 'backend' | 'frontend';
 
-/** The repository root, found from this file (packages/trace-tools/src). */
+/** The repository root, found from this file (packages/harness/src or dist). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface ServiceProcess {
