@@ -12,10 +12,12 @@ export { fromOtlp, type OtlpResourceSpans, type OtlpSpan, type OtlpTracesResult 
 export {
   REPO_ROOT,
   runToExit,
+  type ServiceCommandOptions,
   type ServiceName,
   type ServiceProcess,
   type StartServiceOptions,
   type Stoppable,
+  serviceCommand,
   startAll,
   startService,
 } from './service-process.ts';
