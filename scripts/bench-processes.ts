@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { serviceCommand } from '../packages/harness/src/service-process.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const BACKEND_DIR = `${ROOT}services/backend/`;
@@ -192,9 +193,10 @@ export function spawnServer(kind: ServerKind, options: ServerOptions): ChildProc
     else if (kind === 'backend-otlp')
       Object.assign(env, { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: options.otlpUrl });
     else if (options.zipkinUrl) env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = options.zipkinUrl;
-    const entry = options.source ? ['--conditions=source', 'src/server.ts'] : ['dist/server.js'];
-    args.push('--import', '@meshtrace/tracing/register', ...entry);
-    cwd = BACKEND_DIR;
+    // The backend's start command as the tests run it (its package.json dev or start script).
+    const backend = serviceCommand('backend', { from: options.source ? 'source' : 'dist' });
+    args.push(...backend.argv);
+    cwd = backend.cwd;
   }
   // taskset execs node in place, so the child's pid is the server's own (its /proc readings are the server's).
   const [command, commandArgs] =
