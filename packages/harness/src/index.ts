@@ -7,7 +7,13 @@ export {
   startSidecar,
 } from './envoy-sidecar.ts';
 export type { MeshProvider } from './envoy-tracers.ts';
-export { blackHole, type FaultyEndpoint, refusedUrl } from './fault-servers.ts';
+export {
+  answeringWith,
+  blackHole,
+  type FaultyEndpoint,
+  failingCollectors,
+  refusedUrl,
+} from './fault-servers.ts';
 export { fromOtlp, type OtlpResourceSpans, type OtlpSpan, type OtlpTracesResult } from './otlp-spans.ts';
 export {
   REPO_ROOT,
