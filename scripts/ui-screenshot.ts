@@ -6,7 +6,7 @@
  * (light, the default preset), at 360 px (dark, no headers: a joined trace),
  * and the PROPAGATION=off chain.
  */
-import { startService, startZipkinReceiver } from '@meshtrace/trace-tools';
+import { startService, startZipkinReceiver } from '@meshtrace/harness';
 import { launchBrowser } from '../services/frontend/test/browser.ts';
 
 const OUT = new URL('../docs/', import.meta.url);

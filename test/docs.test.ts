@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
+import { refusedUrl, startService } from '@meshtrace/harness';
 import { renderConfigTable } from '@meshtrace/service-kit';
-import { refusedUrl, startService } from '@meshtrace/trace-tools';
 import { tracingSchema } from '@meshtrace/tracing/settings';
 import { describe, expect, it } from 'vitest';
 import { backendSchema } from '../services/backend/src/config.ts';

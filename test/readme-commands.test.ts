@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { type ServiceProcess, startService } from '@meshtrace/trace-tools';
+import { type ServiceProcess, startService } from '@meshtrace/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReadmeCommand, readmeCommands } from './helpers/readme-commands.ts';
 import { REPO_ROOT, readRepoFile } from './helpers/repo.ts';

@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { serviceCommand } from '../../packages/harness/src/service-process.ts';
 import { exportsSpans, type ServerKind } from './variants.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -177,12 +178,14 @@ export async function startServer(kind: ServerKind, options: ServerOptions = {})
   } else {
     if (!existsSync(`${BACKEND_DIR}dist/server.js`))
       throw new Error('services/backend/dist is missing: run `./pnpmw build` first');
+    // The backend's start command as users and tests run it (its package.json start script).
+    const backend = serviceCommand('backend', { from: 'dist' });
     if (kind === 'backend-off') env.OTEL_SDK_DISABLED = 'true';
     else if (kind === 'backend-otlp')
       Object.assign(env, { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink?.otlpUrl });
     else env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = sink?.url;
-    args.push('--import', '@meshtrace/tracing/register', 'dist/server.js');
-    cwd = BACKEND_DIR;
+    args.push(...backend.argv);
+    cwd = backend.cwd;
   }
   // taskset execs node in place, so the child's pid is the server's own (its /proc readings are the server's).
   const [command, commandArgs] = options.pinned
