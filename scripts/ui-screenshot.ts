@@ -1,12 +1,12 @@
 /**
- * `pnpm ui:screenshot`: the README's pictures of the propagation explorer,
+ * `./pnpmw ui:screenshot`: docs/explorer.md's pictures of the propagation explorer,
  * taken from the real page. Starts backend-2, backend and the frontend on
  * loopback (spans go to an in-process Zipkin endpoint), sends one request
  * from the page in headless Chromium, and saves the page at desktop width
  * (light, the default preset), at 360 px (dark, no headers: a joined trace),
  * and the PROPAGATION=off chain.
  */
-import { startService, startZipkinReceiver } from '@meshtrace/trace-tools';
+import { startService, startZipkinReceiver } from '@meshtrace/harness';
 import { launchBrowser } from '../services/frontend/test/browser.ts';
 
 const OUT = new URL('../docs/', import.meta.url);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePerfCount } from '../scripts/bench-perf.ts';
-import { medianCiRank, paired, summarize, verdict } from '../scripts/bench-stats.ts';
+import { medianCiRank, paired, summarize, verdict } from '../scripts/bench/stats.ts';
 
 /** The bench's arithmetic, on fixed numbers: what it reports must be right even when the machine is noisy. */
 
@@ -47,17 +46,5 @@ describe('verdict', () => {
   it('judges an at-most goal the other way round', () => {
     expect(verdict(summarize([3, 4, 4, 5, 5, 6]), 5, false).verdict).toBe('met');
     expect(verdict(summarize([5, 6, 6, 7, 7, 8]), 5, false).verdict).toBe('not met');
-  });
-});
-
-describe('parsePerfCount', () => {
-  it('reads the count from perf stat -x, output', () => {
-    expect(parsePerfCount('1234567,,instructions:u,1000,100.00,,\n')).toBe(1234567);
-  });
-
-  it('gives undefined when the counter is not supported or not counted', () => {
-    expect(parsePerfCount('<not supported>,,instructions,0,100.00,,\n')).toBeUndefined();
-    expect(parsePerfCount('<not counted>,,instructions,0,100.00,,\n')).toBeUndefined();
-    expect(parsePerfCount('')).toBeUndefined();
   });
 });

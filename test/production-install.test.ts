@@ -11,15 +11,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { serviceOf, startZipkinReceiver, type ZipkinReceiver, type ZipkinSpan } from '@meshtrace/trace-tools';
+import {
+  type ServiceProcess,
+  serviceOf,
+  startService,
+  startZipkinReceiver,
+  type ZipkinReceiver,
+  type ZipkinSpan,
+} from '@meshtrace/harness';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUILD_COMMAND, deployCommand } from './helpers/commands.ts';
 import { parseDockerfile, stageNamed } from './helpers/dockerfile.ts';
 import { eventually } from './helpers/eventually.ts';
 import { REPO_ROOT, readRepoFile } from './helpers/repo.ts';
-import { type RunningService, startService } from './helpers/service-process.ts';
-import { SERVICES, serviceNamed } from './helpers/services.ts';
+import { SERVICES } from './helpers/services.ts';
 
 const run = promisify(execFile);
 
@@ -63,16 +69,15 @@ async function pnpm(args: readonly string[]): Promise<void> {
   }
 }
 
-/** The image's ENTRYPOINT: `node --import @meshtrace/tracing/register dist/server.js`, with this Node. */
-function imageCommand(startScript: string): string[] {
-  const [node, ...args] = startScript.split(' ');
-  expect(node).toBe('node');
-  return [process.execPath, ...args];
-}
+/**
+ * The image's ENTRYPOINT (test/dockerfile.test.ts pins it to the start script) run with this Node
+ * in the deployed folder; SIGKILL if a stop takes over 5 s.
+ */
+const asTheImage = (dir: string) => ({ from: 'dist', cwd: dir, killAfterMs: 5_000 }) as const;
 
 let workDir: string;
 let receiver: ZipkinReceiver;
-const running: RunningService[] = [];
+const running: ServiceProcess[] = [];
 const deployed: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -117,8 +122,8 @@ describe('pnpm deploy --prod, pruned as the Dockerfile prunes it', () => {
 });
 
 describe('the deployed services, started as the image starts them', () => {
-  let backend: RunningService;
-  let frontend: RunningService;
+  let backend: ServiceProcess;
+  let frontend: ServiceProcess;
 
   beforeAll(async () => {
     const tracing = {
@@ -128,15 +133,10 @@ describe('the deployed services, started as the image starts them', () => {
       PORT: '0',
       ADMIN_PORT: '0',
     };
-    const backendInfo = serviceNamed('backend');
-    backend = await startService(imageCommand(backendInfo.startScript), {
-      cwd: deployed.backend ?? '',
-      env: tracing,
-    });
+    backend = await startService('backend', { ...asTheImage(deployed.backend ?? ''), env: tracing });
     running.push(backend);
-    const frontendInfo = serviceNamed('frontend');
-    frontend = await startService(imageCommand(frontendInfo.startScript), {
-      cwd: deployed.frontend ?? '',
+    frontend = await startService('frontend', {
+      ...asTheImage(deployed.frontend ?? ''),
       env: { ...tracing, TARGET_URL: `${backend.url}/`, LOOP_MODE: 'off' },
     });
     running.push(frontend);
@@ -200,8 +200,8 @@ describe("the images' compile cache, filled as the build fills it", () => {
       env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
       timeout: 30_000,
     });
-    const started = await startService(imageCommand(serviceNamed(service.name).startScript), {
-      cwd: dir,
+    const started = await startService(service.name, {
+      ...asTheImage(dir),
       env: {
         HOST: '127.0.0.1',
         PORT: '0',

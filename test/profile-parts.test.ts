@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CpuProfile, profileTotals, shortUrl } from '../scripts/profile-parts.ts';
+import { type CpuProfile, profileTotals, shortUrl } from '../scripts/bench/profile-parts.ts';
 
 const PNPM = 'file:///app/node_modules/.pnpm';
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0 });
@@ -77,7 +77,7 @@ describe('profile parts', () => {
     expect(totals.byFunction.get('startSpan  @opentelemetry/sdk-trace/dist/Tracer.mjs:1')).toBe(10);
   });
 
-  it('counts only the samples inside a window, as bench:profile marks the measured load', () => {
+  it('counts only the samples inside a window, as ./pnpmw bench:profile marks the measured load', () => {
     // Samples land at 1010, 1020, …, 1070: the window keeps the 4th to the 6th (writeUtf8String, parserOnIncoming, startSpan).
     const windowed = profileTotals(profile, { from: 1035, to: 1065 });
     expect(windowed.busy).toBe(30);

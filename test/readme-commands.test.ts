@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { type ServiceProcess, startService } from '@meshtrace/trace-tools';
+import { type ServiceProcess, startService } from '@meshtrace/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReadmeCommand, readmeCommands } from './helpers/readme-commands.ts';
 import { REPO_ROOT, readRepoFile } from './helpers/repo.ts';
 
 /**
- * Executable docs: every command a README tells a user to run is run here as written, from the
+ * Executable docs: every command a README or a page in docs/ tells a user to run is run here as written, from the
  * repository root through `./pnpmw` as a fresh clone would, or its block is marked
  * `<!-- not run by tests: reason -->` (Docker, a cluster). Two things differ from a user's
  * terminal, both on purpose: services started by a command listen on 127.0.0.1 and a free port
@@ -16,8 +16,11 @@ import { REPO_ROOT, readRepoFile } from './helpers/repo.ts';
  * shown their first expected output.
  */
 
-const READMES = [
+const DOCS = [
   'README.md',
+  ...readdirSync(`${REPO_ROOT}docs`)
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
   ...['services', 'packages'].flatMap((dir) =>
     readdirSync(`${REPO_ROOT}${dir}`).map((name) => `${dir}/${name}/README.md`),
   ),
@@ -30,7 +33,7 @@ const READMES = [
   }
 });
 
-const parsed = READMES.map((file) => readmeCommands(file, readRepoFile(file)));
+const parsed = DOCS.map((file) => readmeCommands(file, readRepoFile(file)));
 const commands = parsed.flatMap((p) => p.run);
 const skipped = parsed.flatMap((p) => p.skipped);
 
@@ -116,7 +119,7 @@ async function serves(command: ReadmeCommand, expectAnswer: (url: string) => Pro
   await run.stop('SIGTERM');
 }
 
-/** A command that stops on its own, whose output must be exactly what the README shows. */
+/** A command that stops on its own, whose output must be exactly what the page shows. */
 async function printsWhatIsShown(command: ReadmeCommand, code: number) {
   const run = shell(command.command);
   expect(await run.exit).toBe(code);
@@ -189,14 +192,20 @@ const echoes = (text: string) => async (url: string) => {
 
 const CHECKS: Readonly<Record<string, Check>> = {
   'README.md: ./pnpmw demo': stopsCleanlyWithJoinedTraces,
-  'README.md: NO_COLOR=1 ./pnpmw demo --interval 1000': stopsCleanlyWithJoinedTraces,
+  'docs/demo.md: NO_COLOR=1 ./pnpmw demo --interval 1000': stopsCleanlyWithJoinedTraces,
   // The sidecar spans sit between the apps' spans: 9 spans, in call order.
-  'README.md: NO_COLOR=1 ./pnpmw demo --mesh opentelemetry --interval 1000': stopsCleanlyAfter(
+  'docs/demo.md: NO_COLOR=1 ./pnpmw demo --mesh opentelemetry --interval 1000': stopsCleanlyAfter(
     /✔ joined · services frontend, frontend\.meshtrace, backend\.meshtrace, backend,\s+backend-2\.meshtrace, backend-2 · 9 spans/,
   ),
-  'README.md: PORT=http ./pnpmw --silent --dir services/backend start': (c) => printsWhatIsShown(c, 1),
-  'README.md: PORT=http LOOP_RATE=fast ./pnpmw --silent --dir services/frontend start': (c) => printsWhatIsShown(c, 1),
-  'README.md: ./pnpmw --silent --dir services/backend start -status-code=abc': (c) => printsWhatIsShown(c, 1),
+  'docs/configuration.md: PORT=http ./pnpmw --silent --dir services/backend start': (c) => printsWhatIsShown(c, 1),
+  'docs/configuration.md: PORT=http LOOP_RATE=fast ./pnpmw --silent --dir services/frontend start': (c) =>
+    printsWhatIsShown(c, 1),
+  'docs/configuration.md: ./pnpmw --silent --dir services/backend start -status-code=abc': (c) =>
+    printsWhatIsShown(c, 1),
+
+  // The options each benchmark command takes, as it prints them (the commands themselves run for minutes).
+  'docs/benchmarks.md: ./pnpmw --silent bench --help': (c) => printsWhatIsShown(c, 0),
+  'docs/benchmarks.md: ./pnpmw --silent bench:profile --help': (c) => printsWhatIsShown(c, 0),
 
   'services/backend/README.md: ./pnpmw --silent --dir services/backend start -text="hello"': (c) =>
     serves(c, echoes('hello')),
@@ -240,7 +249,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
 
 const keyOf = (command: ReadmeCommand) => `${command.file}: ${command.command}`;
 
-describe('README commands', () => {
+describe('documented commands', () => {
   it('every command is checked below, or its block says why tests cannot run it', () => {
     expect(commands.map(keyOf).sort()).toEqual(Object.keys(CHECKS).sort());
     for (const block of skipped) expect(block.reason, `${block.file}:${block.line}`).toMatch(/\w{3,}/);

@@ -3,6 +3,8 @@
  * judges traces it did not receive over Zipkin: the frontend's propagation explorer and loop
  * give the same verdict, for the same reasons, as `./pnpmw demo` and `./pnpmw verify`.
  */
+
+export type { SpanKindName, SpanStatus, TraceSpan } from '@meshtrace/harness';
 export { MESH_PROVIDERS, type MeshProvider } from './mesh-providers.ts';
 export { summaryLine } from './render-trace.ts';
 export {
@@ -14,5 +16,4 @@ export {
   type TraceAnalysis,
   type Verdict,
 } from './trace-analysis.ts';
-export type { SpanKindName, SpanStatus, TraceSpan } from './trace-span.ts';
 export { groupByTrace } from './trace-tree.ts';

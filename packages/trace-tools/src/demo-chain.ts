@@ -1,15 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
+import {
+  type ServiceName,
+  type ServiceProcess,
+  type Sidecar,
+  startAll,
+  startService,
+  startSidecar,
+} from '@meshtrace/harness';
 import type { LoopMode } from './demo-args.ts';
-import { type Sidecar, startSidecar } from './envoy-sidecar.ts';
 import { type MeshProvider, PROPAGATORS_FOR } from './mesh-providers.ts';
 
-/** The repo checkout this file lives in: packages/trace-tools/{src,dist}/ → ../../../ */
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Span export every 200 ms, so traces show up quickly. */
 const BATCH_DELAY_MS = '200';
 /** What each child gets to shut down; stop() waits a little longer, then kills. */
@@ -21,7 +22,7 @@ const CHILD_SHUTDOWN_MS = 5_000;
  */
 const BACKEND_SHUTDOWN_DELAY_MS = 1_000;
 /**
- * How long `starting` services, started together, get to answer /readyz. Each loads Node and the
+ * How long `starting` services, started together, get to listen. Each loads Node and the
  * SDK (about a second of CPU here), so on two busy cores a longer chain needs longer.
  */
 export const startupDeadlineMs = (starting: number): number => 10_000 + 5_000 * starting;
@@ -77,10 +78,10 @@ export interface Chain {
   stop(): Promise<StopResult[]>;
 }
 
-interface Running extends ChainMember {
-  readonly child: ChildProcess;
-  readonly exit: Promise<StopResult>;
-  readonly lines: string[];
+interface Running {
+  /** Its service.name: backend-2 runs the backend's code. */
+  readonly name: string;
+  readonly service: ServiceProcess;
 }
 
 /** A free loopback port. The tiny race until the child binds it is acceptable for a demo and tests. */
@@ -94,87 +95,54 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function keepLines(stream: NodeJS.ReadableStream | null, lines: string[]): void {
-  let rest = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (chunk: string) => {
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop() ?? '';
-    lines.push(...parts.filter((line) => line !== ''));
-    lines.splice(0, Math.max(0, lines.length - KEPT_LINES));
-  });
-}
-
-function startService(dir: 'frontend' | 'backend', name: string, port: number, env: Record<string, string>): Running {
-  const cwd = `${REPO_ROOT}services/${dir}`;
-  if (!existsSync(`${cwd}/src/server.ts`)) throw new Error(`cannot find ${cwd}/src/server.ts`);
-  // Run from source (the `source` export condition) so the demo needs no build.
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', '@meshtrace/tracing/register', 'src/server.ts'],
-    {
-      cwd,
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        // The admin listener on a free port too: three services share this host's loopback.
-        ADMIN_PORT: '0',
-        OTEL_SERVICE_NAME: name,
-        OTEL_BSP_SCHEDULE_DELAY: BATCH_DELAY_MS,
-        SHUTDOWN_TIMEOUT_MS: String(CHILD_SHUTDOWN_MS),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+/** The demo's own environment (PATH, NODE_OPTIONS, a proxy…) reaches every child. */
+function inheritedEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
-  const lines: string[] = [];
-  keepLines(child.stdout, lines);
-  keepLines(child.stderr, lines);
-  const exit = new Promise<StopResult>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ name, code, signal }));
-  });
-  return { name, url: `http://127.0.0.1:${port}/`, pid: child.pid, child, exit, lines };
 }
 
-/** Its last lines of output, or what it means that there are none. */
-function lastLines(member: Running, exited: boolean): string {
-  if (member.lines.length > 0) return `; its last lines:\n${member.lines.map((l) => `  ${l}`).join('\n')}`;
-  return exited
-    ? ', and printed nothing'
-    : ': it printed nothing yet (a busy machine starts slowly: try again, or fewer --backends)';
+/**
+ * One service of the chain, from source (the `source` export condition, so the demo needs no
+ * build), resolving once it listens: the harness's starter, as the tests use it.
+ */
+function startMember(
+  dir: ServiceName,
+  name: string,
+  port: number,
+  starting: number,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  return startService(dir, {
+    env: {
+      ...inheritedEnv(),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      // The admin listener on a free port too: three services share this host's loopback.
+      ADMIN_PORT: '0',
+      // The starter learns that a service listens from its info-level "listening" line.
+      LOG_LEVEL: 'info',
+      OTEL_SERVICE_NAME: name,
+      OTEL_BSP_SCHEDULE_DELAY: BATCH_DELAY_MS,
+      SHUTDOWN_TIMEOUT_MS: String(CHILD_SHUTDOWN_MS),
+      ...env,
+    },
+    startTimeoutMs: startupDeadlineMs(starting),
+    keepLines: KEPT_LINES,
+    killAfterMs: CHILD_SHUTDOWN_MS + 2_000,
+  });
 }
 
-/** Resolves once `/readyz` answers 200; rejects, saying why, if the child exits or the deadline passes. */
-async function waitReady(member: Running, deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  let exit: StopResult | undefined;
-  void member.exit.then((result) => {
-    exit = result;
-  });
-  while (Date.now() < deadline && !exit) {
-    try {
-      const { statusCode, body } = await request(new URL('/readyz', member.url), { headersTimeout: 1_000 });
-      await body.dump();
-      if (statusCode === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const what = exit
-    ? `exited (${exit.code === null ? exit.signal : `code ${exit.code}`}) before it became ready`
-    : `did not become ready within ${deadlineMs / 1000} s`;
-  throw new Error(`${member.name} ${what}${lastLines(member, exit !== undefined)}`);
-}
+const lastLinesOf = (member: Running) =>
+  member.service
+    .output()
+    .split('\n')
+    .filter((line) => line !== '');
 
 async function stopAll(members: readonly Running[]): Promise<StopResult[]> {
-  const stopOne = async (member: Running) => {
-    if (member.child.exitCode === null && member.child.signalCode === null) member.child.kill('SIGTERM');
-    const timer = setTimeout(() => member.child.kill('SIGKILL'), CHILD_SHUTDOWN_MS + 2_000);
-    const result = await member.exit;
-    clearTimeout(timer);
-    return result;
+  const stopOne = async ({ name, service }: Running): Promise<StopResult> => {
+    const code = await service.stop();
+    return { name, code, signal: service.child.signalCode };
   };
   const [frontend, ...backends] = members;
   // The frontend first: its last tick finishes against live backends and every span still gets exported.
@@ -203,15 +171,15 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
   const members: Running[] = [];
   let stopping = false;
   const watch = (member: Running) => {
-    void member.exit.then((result) => {
-      if (!stopping) options.onUnexpectedExit?.(member.name, result.code, member.lines);
+    void member.service.exited.then((code) => {
+      if (!stopping) options.onUnexpectedExit?.(member.name, code, lastLinesOf(member));
     });
-    return member;
   };
   try {
-    const backends = names.map((name, i) =>
-      watch(
-        startService('backend', name, ports[i] ?? 0, {
+    // All backends at once; if one fails to start, startAll stops the others before rethrowing.
+    const backends = await startAll(
+      names.map((name, i) =>
+        startMember('backend', name, ports[i] ?? 0, names.length, {
           ...exportTo,
           DOWNSTREAM_URLS: i + 1 < names.length ? url(i + 1) : '',
           PROPAGATION: options.propagationOff && i === 0 ? 'off' : 'on',
@@ -220,21 +188,18 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
         }),
       ),
     );
-    members.push(...backends);
-    await Promise.all(backends.map((backend) => waitReady(backend, startupDeadlineMs(backends.length))));
+    members.push(...backends.map((service, i) => ({ name: names[i] ?? '', service })));
     // The frontend last: its loop starts at once, and its first tick should find the backends up.
-    const frontend = watch(
-      startService('frontend', 'frontend', ports[names.length] ?? 0, {
-        ...exportTo,
-        TARGET_URL: url(0),
-        LOOP_MODE: options.mode,
-        LOOP_INTERVAL_MS: String(options.intervalMs),
-        ...meshEnv,
-        ...options.loopEnv,
-      }),
-    );
-    members.unshift(frontend);
-    await waitReady(frontend, startupDeadlineMs(1));
+    const frontend = await startMember('frontend', 'frontend', ports[names.length] ?? 0, 1, {
+      ...exportTo,
+      TARGET_URL: url(0),
+      LOOP_MODE: options.mode,
+      LOOP_INTERVAL_MS: String(options.intervalMs),
+      ...meshEnv,
+      ...options.loopEnv,
+    });
+    members.unshift({ name: 'frontend', service: frontend });
+    for (const member of members) watch(member);
   } catch (error) {
     stopping = true;
     await stopAll(members);
@@ -242,7 +207,7 @@ export async function startChain(options: ChainOptions): Promise<Chain> {
     throw error;
   }
   return {
-    members: members.map(({ name, url, pid }) => ({ name, url, pid })),
+    members: members.map(({ name, service }) => ({ name, url: `${service.url}/`, pid: service.child.pid })),
     sidecars: sidecars?.all ?? [],
     async stop() {
       stopping = true;

@@ -1,3 +1,4 @@
+import { fromZipkin, startZipkinReceiver, type TraceSpan } from '@meshtrace/harness';
 import type { Palette } from './ansi.ts';
 import type { DemoOptions } from './demo-args.ts';
 import { type Chain, type StopResult, startChain } from './demo-chain.ts';
@@ -7,8 +8,6 @@ import { type DemoTotals, renderTotals, renderTrace } from './render-trace.ts';
 import { createSpanForwarder, type SpanForwarder } from './span-forwarder.ts';
 import { analyzeTrace } from './trace-analysis.ts';
 import { type CompletedTrace, createTraceCollector } from './trace-collector.ts';
-import { fromZipkin, type TraceSpan } from './trace-span.ts';
-import { startZipkinReceiver } from './zipkin-receiver.ts';
 
 /** Where the demo writes, and in which colours. */
 export interface DemoOutput {

@@ -4,36 +4,15 @@ export { type Demo, type DemoOutput, type DemoResult, startDemo } from './demo.t
 export { type DemoCommand, type DemoOptions, demoUsage, type LoopMode, parseDemoArgs } from './demo-args.ts';
 export { type Chain, type ChainMember, type ChainOptions, type StopResult, startChain } from './demo-chain.ts';
 export {
-  readSidecarTrail,
-  SIDECAR_TRAIL,
-  type Sidecar,
-  type SidecarOptions,
-  type SidecarPass,
-  startSidecar,
-} from './envoy-sidecar.ts';
-export {
   JaegerError,
   JaegerNotApiError,
   JaegerUnreachableError,
   NoTracesError,
 } from './errors.ts';
-export { blackHole, type FaultyEndpoint, refusedUrl } from './fault-servers.ts';
 export { terminalColumns, truncate, wrapWords } from './fit-width.ts';
 export { apiUrl, fetchServices, fetchTraces, type JaegerClientOptions, type TraceQuery } from './jaeger-client.ts';
 export { MESH_PROVIDERS, type MeshProvider, PROPAGATORS_FOR } from './mesh-providers.ts';
-export { decodeOtlpTraces } from './otlp-proto.ts';
-export { fromOtlp, type OtlpResourceSpans, type OtlpSpan, type OtlpTracesResult } from './otlp-spans.ts';
 export { formatDuration, renderTotals, renderTrace, summaryLine } from './render-trace.ts';
-export {
-  REPO_ROOT,
-  runToExit,
-  type ServiceName,
-  type ServiceProcess,
-  type StartServiceOptions,
-  type Stoppable,
-  startAll,
-  startService,
-} from './service-process.ts';
 export { createSpanForwarder, type ForwardState, type SpanForwarder } from './span-forwarder.ts';
 export {
   type AnalysisOptions,
@@ -51,7 +30,6 @@ export {
   createTraceCollector,
   type TraceCollector,
 } from './trace-collector.ts';
-export { fromZipkin, normalizeTraceId, type SpanKindName, type SpanStatus, type TraceSpan } from './trace-span.ts';
 export { buildTree, groupByTrace, type SpanNode, type TraceTree, walk } from './trace-tree.ts';
 export { exitCodeOf, type TraceVerdict, type VerifyReport, verifyTraces } from './verify.ts';
 export {
@@ -62,11 +40,3 @@ export {
   verifyUsage,
 } from './verify-args.ts';
 export { renderVerifyJson, renderVerifyTable } from './verify-report.ts';
-export {
-  OTLP_TRACES_PATH,
-  startZipkinReceiver,
-  ZIPKIN_SPANS_PATH,
-  type ZipkinReceiver,
-  type ZipkinReceiverOptions,
-} from './zipkin-receiver.ts';
-export { isZipkinSpan, serviceOf, type ZipkinSpan } from './zipkin-span.ts';

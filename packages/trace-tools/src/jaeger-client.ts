@@ -1,7 +1,6 @@
+import { fromOtlp, type OtlpTracesResult, type TraceSpan } from '@meshtrace/harness';
 import { request } from 'undici';
 import { JaegerError, JaegerNotApiError, JaegerUnreachableError } from './errors.ts';
-import { fromOtlp, type OtlpTracesResult } from './otlp-spans.ts';
-import type { TraceSpan } from './trace-span.ts';
 
 /**
  * A client for Jaeger's HTTP query API v3 (the one to build on: the older

@@ -1,11 +1,13 @@
 /**
  * Istio's tracing providers, as the demo (`--mesh`), the simulated sidecar and
  * `verify --provider` name them, with the OTEL_PROPAGATORS value each needs
- * (packages/tracing/README.md, "Behind Istio").
+ * (packages/tracing/README.md, "Behind Istio"). The names are the simulated
+ * sidecar's (harness envoy-tracers.ts), imported as a type only: the analysis
+ * the frontend loads at run time loads nothing of the harness.
  */
+import type { MeshProvider } from '@meshtrace/harness';
 
-/** `zipkin-w3c`: the zipkin provider with `traceContextOption: USE_B3_WITH_W3C_PROPAGATION` (Istio ≥ 1.28). */
-export type MeshProvider = 'zipkin' | 'zipkin-w3c' | 'opentelemetry';
+export type { MeshProvider };
 export const MESH_PROVIDERS: readonly MeshProvider[] = ['zipkin', 'zipkin-w3c', 'opentelemetry'];
 
 /**

@@ -1,7 +1,7 @@
+import type { SpanStatus } from '@meshtrace/harness';
 import { type Palette, plain, stripAnsi } from './ansi.ts';
 import { truncate, wrapWords } from './fit-width.ts';
 import type { TraceAnalysis } from './trace-analysis.ts';
-import type { SpanStatus } from './trace-span.ts';
 import type { SpanNode } from './trace-tree.ts';
 
 export interface RenderOptions {

@@ -1,5 +1,5 @@
+import type { ZipkinSpan } from '@meshtrace/harness';
 import { request } from 'undici';
-import type { ZipkinSpan } from './zipkin-span.ts';
 
 /** A forward that takes longer than this is abandoned: the demo never waits on a slow collector. */
 const FORWARD_TIMEOUT_MS = 3_000;

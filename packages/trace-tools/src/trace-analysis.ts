@@ -1,5 +1,5 @@
+import type { TraceSpan } from '@meshtrace/harness';
 import { type MeshProvider, PROPAGATORS_FOR } from './mesh-providers.ts';
-import type { TraceSpan } from './trace-span.ts';
 import { buildTree, type SpanNode, type TraceTree, walk } from './trace-tree.ts';
 
 export interface AnalysisOptions {

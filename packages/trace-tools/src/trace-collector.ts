@@ -1,4 +1,4 @@
-import type { TraceSpan } from './trace-span.ts';
+import type { TraceSpan } from '@meshtrace/harness';
 
 /** Timer functions, injectable so tests can drive completion with fake timers. */
 export interface Timers {

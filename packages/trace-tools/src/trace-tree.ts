@@ -1,4 +1,4 @@
-import type { TraceSpan } from './trace-span.ts';
+import type { TraceSpan } from '@meshtrace/harness';
 
 /** A span with its children, earliest first. */
 export interface SpanNode {

@@ -1,13 +1,11 @@
+import { fromZipkin, startZipkinReceiver, type ZipkinSpan } from '@meshtrace/harness';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/helpers/eventually.ts';
 import { type MeshOptions, startChain } from '../src/demo-chain.ts';
 import { type MeshProvider, PROPAGATORS_FOR } from '../src/mesh-providers.ts';
 import { analyzeTrace, type TraceAnalysis } from '../src/trace-analysis.ts';
-import { fromZipkin } from '../src/trace-span.ts';
 import { groupByTrace } from '../src/trace-tree.ts';
 import { verifyTraces } from '../src/verify.ts';
-import { startZipkinReceiver } from '../src/zipkin-receiver.ts';
-import type { ZipkinSpan } from '../src/zipkin-span.ts';
 import { type FakeJaeger, startFakeJaeger } from './helpers/fake-jaeger.ts';
 import { recordChain } from './helpers/record-chain.ts';
 

@@ -1,7 +1,6 @@
+import { startZipkinReceiver, type ZipkinSpan } from '@meshtrace/harness';
 import { describe, expect, it } from 'vitest';
 import { createSpanForwarder, type ForwardState } from '../src/span-forwarder.ts';
-import { startZipkinReceiver } from '../src/zipkin-receiver.ts';
-import type { ZipkinSpan } from '../src/zipkin-span.ts';
 
 const batch: ZipkinSpan[] = [
   {

@@ -1,6 +1,6 @@
+import type { TraceSpan } from '@meshtrace/harness';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, sidecarOwner } from '../src/trace-analysis.ts';
-import type { TraceSpan } from '../src/trace-span.ts';
 import { ambientChain, localChain, meshChain, span, TRACE_ID } from './helpers/fixtures.ts';
 
 const expectChain = { expect: ['frontend', 'backend', 'backend-2'] };

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ZipkinSpan } from '@meshtrace/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeOf, verifyTraces } from '../src/verify.ts';
-import type { ZipkinSpan } from '../src/zipkin-span.ts';
 import { type FakeJaeger, startFakeJaeger } from './helpers/fake-jaeger.ts';
 import { recordChain, tracesWith } from './helpers/record-chain.ts';
 import { runCli } from './helpers/run-cli.ts';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
+import { startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/harness';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';

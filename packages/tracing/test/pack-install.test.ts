@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZipkinEndpoint, type ZipkinEndpoint } from './helpers/zipkin-endpoint.ts';
 
 /**
  * The package as a user gets it: built, packed with `pnpm pack`, installed
@@ -41,13 +41,13 @@ console.log(await app.listen({ host: '127.0.0.1', port: 0 }));
 `;
 
 let appDir: string;
-let zipkin: ZipkinEndpoint;
+let zipkin: ZipkinReceiver;
 let target: Server;
 let child: ChildProcess | undefined;
 let appUrl: string;
 
 beforeAll(async () => {
-  zipkin = await startZipkinEndpoint();
+  zipkin = await startZipkinReceiver();
   target = createServer((_req, res) => res.end('hello from the target'));
   target.listen(0, '127.0.0.1');
   await once(target, 'listening');

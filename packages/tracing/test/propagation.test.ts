@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/harness';
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,6 @@ import { B3_SAMPLING } from '../src/headers.ts';
 import { createPropagator, type PropagatorName, type SamplerName, trustOrder } from '../src/propagation.ts';
 import { tracedRequest } from '../src/traced-request.ts';
 import { type InProcessTracing, installTracing } from './helpers/in-process-tracing.ts';
-import { startZipkinEndpoint, type ZipkinEndpoint } from './helpers/zipkin-endpoint.ts';
 
 /**
  * Every propagation rule, one row each, with the line of the B3 spec
@@ -453,14 +453,14 @@ const ROWS: readonly Row[] = [
 // --- The system: app → downstream capture, spans in memory and at a Zipkin endpoint ---------------
 
 let tracer: InProcessTracing;
-let zipkin: ZipkinEndpoint;
+let zipkin: ZipkinReceiver;
 let downstream: Server;
 let downstreamUrl: string;
 let lastDownstream: IncomingHttpHeaders = {};
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  zipkin = await startZipkinEndpoint();
+  zipkin = await startZipkinReceiver();
   tracer = installTracing({ zipkinUrl: zipkin.url });
   downstream = createServer((req, res) => {
     lastDownstream = req.headers;

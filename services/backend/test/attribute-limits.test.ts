@@ -1,4 +1,4 @@
-import { type ServiceProcess, startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
+import { type ServiceProcess, startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/harness';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /**

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { blackHole, refusedUrl, type ServiceProcess, startService, startZipkinReceiver } from '@meshtrace/trace-tools';
+import {
+  blackHole,
+  type FaultyEndpoint,
+  failingCollectors,
+  type ServiceProcess,
+  startService,
+  startZipkinReceiver,
+} from '@meshtrace/harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/helpers/eventually.ts';
 
@@ -16,39 +21,21 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function listenHttp(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/spans`;
-}
-
-/** A collector that accepts connections and never answers (closed after the test). */
-async function blackHoleCollector(path = '/api/v2/spans'): Promise<string> {
-  const endpoint = await blackHole(path);
+/** The endpoint's URL; the endpoint is closed after the test. */
+async function closedAfterTest(started: Promise<FaultyEndpoint>): Promise<string> {
+  const endpoint = await started;
   closers.push(() => endpoint.close());
   return endpoint.url;
 }
 
-/** A collector address where nothing listens: connections are refused. */
-const refused = () => refusedUrl('/api/v2/spans');
+/** A collector that accepts connections and never answers. */
+const blackHoleCollector = (path = '/api/v2/spans') => closedAfterTest(blackHole(path));
 
 async function healthy(): Promise<string> {
   const zipkin = await startZipkinReceiver();
   closers.push(() => zipkin.close());
   return zipkin.url;
 }
-
-const COLLECTORS = {
-  'connection refused': refused,
-  'answering 500': () => listenHttp((req, res) => req.resume().on('end', () => res.writeHead(500).end())),
-  'answering after 2 s': () =>
-    listenHttp((req, res) => req.resume().on('end', () => setTimeout(() => res.end(), 2000))),
-  'accepting and never answering': blackHoleCollector,
-} as const;
 
 async function startBackend(collectorUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const backend = await startService('backend', {
@@ -102,11 +89,11 @@ function rssBytes(pid: number): number {
 }
 
 describe('a dead trace collector never costs a request', () => {
-  it.each(Object.keys(COLLECTORS) as (keyof typeof COLLECTORS)[])(
+  it.each(failingCollectors('/api/v2/spans'))(
     'collector %s: every request succeeds, losses are counted in one summary line, exit 0',
-    async (name) => {
+    async (_name, collector) => {
       const started = Date.now();
-      const backend = await startBackend(await COLLECTORS[name]());
+      const backend = await startBackend(await closedAfterTest(collector()));
       const { statuses } = await load(backend.url, 200);
       expect(statuses).toHaveLength(200);
       expect(statuses.every((status) => status === 200)).toBe(true);

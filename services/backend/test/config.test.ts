@@ -1,4 +1,4 @@
-import { runToExit } from '@meshtrace/trace-tools';
+import { runToExit } from '@meshtrace/harness';
 import { describe, expect, it } from 'vitest';
 import { loadBackendConfig, readFlags } from '../src/config.ts';
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ServiceProcess, startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
+import { type ServiceProcess, startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** A dead or hung downstream shows in the answer and on the span, never as a crash. */

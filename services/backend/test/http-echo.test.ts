@@ -1,4 +1,4 @@
-import { startService } from '@meshtrace/trace-tools';
+import { startService } from '@meshtrace/harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenBackend, type RunningBackend } from './helpers.ts';
 

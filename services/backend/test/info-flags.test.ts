@@ -1,28 +1,13 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runToExit } from '@meshtrace/harness';
 import { describe, expect, it } from 'vitest';
 import { infoRequestOf } from '../src/info-flags.ts';
 
 /** As http-echo: `-version` and `-h`/`--help` print on stdout and exit 0, without starting a server. */
 
-const run = promisify(execFile);
-const backendDir = fileURLToPath(new URL('..', import.meta.url));
-
 /** The entry point as the image runs it, with `args` appended as `docker run IMAGE ...args` does. */
-async function backend(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--conditions=source', '--import', '@meshtrace/tracing/register', 'src/server.ts', ...args],
-      // A port nobody could bind: if the flag were ignored, start-up would fail rather than hang.
-      { cwd: backendDir, env: { PATH: process.env.PATH ?? '', PORT: '99999' }, timeout: 15_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout = '', stderr = '' } = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: code ?? -1, stdout, stderr };
-  }
+function backend(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // A port nobody could bind: if the flag were ignored, start-up would fail rather than hang.
+  return runToExit('backend', { args, env: { PORT: '99999' }, startTimeoutMs: 15_000 });
 }
 
 describe('informational flags', () => {

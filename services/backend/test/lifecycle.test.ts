@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/trace-tools';
+import { startService, startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/harness';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/helpers/eventually.ts';
 

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { startService } from '@meshtrace/trace-tools';
+import { startService } from '@meshtrace/harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/helpers/eventually.ts';
 import { listenBackend, type RunningBackend } from './helpers.ts';

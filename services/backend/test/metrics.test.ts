@@ -1,5 +1,5 @@
+import { startService, startZipkinReceiver } from '@meshtrace/harness';
 import { OWN_STATUSES } from '@meshtrace/service-kit';
-import { startService, startZipkinReceiver } from '@meshtrace/trace-tools';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/helpers/eventually.ts';

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { type ServiceProcess, startService } from '@meshtrace/trace-tools';
+import { type ServiceProcess, startService } from '@meshtrace/harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenBackend, type RunningBackend } from './helpers.ts';
 

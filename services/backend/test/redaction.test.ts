@@ -1,4 +1,4 @@
-import { type ServiceProcess, startService } from '@meshtrace/trace-tools';
+import { type ServiceProcess, startService } from '@meshtrace/harness';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadBackendConfig } from '../src/config.ts';
 import { echoableEnv } from '../src/echo-env.ts';

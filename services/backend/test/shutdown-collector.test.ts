@@ -1,4 +1,4 @@
-import { blackHole, refusedUrl, type ServiceProcess, startService } from '@meshtrace/trace-tools';
+import { blackHole, refusedUrl, type ServiceProcess, startService } from '@meshtrace/harness';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /**

@@ -1,16 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { startService } from '@meshtrace/harness';
 import { describe, expect, it } from 'vitest';
 
 /**
  * What the backend loads before it listens. Start-up time is measured by
- * `pnpm bench:footprint`, not here; these tests pin the reasons it is short:
+ * `./pnpmw bench --only startup`, not here; these tests pin the reasons it is short:
  * with OTEL_SDK_DISABLED=true nothing of the SDK is loaded, and without
  * DOWNSTREAM_URLS neither is undici (docs/benchmarks.md).
  */
-
-const backendDir = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * A module hook (node:module registerHooks, which sees both import and
@@ -30,29 +26,10 @@ registerHooks({
 
 /** Starts the backend as its image does, waits until it listens, stops it, and returns the packages it loaded. */
 async function packagesLoadedBy(env: Record<string, string>): Promise<Set<string>> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', PACKAGE_LOGGER, '--import', '@meshtrace/tracing/register', 'src/server.ts'],
-    {
-      cwd: backendDir,
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = once(child, 'exit');
-  let stdout = '';
-  for await (const chunk of child.stdout.setEncoding('utf8')) {
-    stdout += chunk;
-    if (stdout.includes('Server listening at')) break;
-  }
-  child.kill('SIGTERM');
-  await exited;
-  expect(stdout).toContain('Server listening at');
-  return new Set([...stderr.matchAll(/^\[package\] (.+)$/gm)].map((match) => match[1] ?? ''));
+  const backend = await startService('backend', { nodeArgs: ['--import', PACKAGE_LOGGER], env });
+  await backend.stop();
+  expect(backend.logs.some((line) => String(line.msg).startsWith('Server listening at'))).toBe(true);
+  return new Set([...backend.stderr().matchAll(/^\[package\] (.+)$/gm)].map((match) => match[1] ?? ''));
 }
 
 const isSdkPackage = (name: string) =>

@@ -1,12 +1,12 @@
 import {
-  analyzeTrace,
   fromZipkin,
   type ServiceProcess,
   startService,
   startZipkinReceiver,
   type ZipkinReceiver,
   type ZipkinSpan,
-} from '@meshtrace/trace-tools';
+} from '@meshtrace/harness';
+import { analyzeTrace } from '@meshtrace/trace-tools/analysis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/helpers/eventually.ts';
 

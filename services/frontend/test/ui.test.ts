@@ -1,5 +1,4 @@
 import {
-  analyzeTrace,
   fromZipkin,
   type ServiceProcess,
   type Sidecar,
@@ -7,10 +6,10 @@ import {
   startService,
   startSidecar,
   startZipkinReceiver,
-  summaryLine,
   type ZipkinReceiver,
   type ZipkinSpan,
-} from '@meshtrace/trace-tools';
+} from '@meshtrace/harness';
+import { analyzeTrace, summaryLine } from '@meshtrace/trace-tools/analysis';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchBrowser } from './browser.ts';
@@ -48,7 +47,7 @@ beforeAll(async () => {
     startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url } }),
     startService('backend', { env: { ...tracing, DOWNSTREAM_URLS: backend2.url, PROPAGATION: 'off' } }),
   ]);
-  // Two simulated meshes (trace-tools envoy-sidecar.ts), each app behind its own sidecars.
+  // Two simulated meshes (harness envoy-sidecar.ts), each app behind its own sidecars.
   // zipkin: frontendMesh → backendMesh → backend2, with the default OTEL_PROPAGATORS (B3 last: right).
   // opentelemetry: frontendOtel → backendOtel, with the same default (wrong behind this tracer).
   const sidecar = (

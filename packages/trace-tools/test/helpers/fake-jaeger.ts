@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ZipkinSpan } from '../../src/zipkin-span.ts';
+import type { ZipkinSpan } from '@meshtrace/harness';
 import { type EnumStyle, zipkinToOtlp } from './zipkin-to-otlp.ts';
 
 export interface FakeJaeger {

@@ -1,4 +1,4 @@
-import type { TraceSpan } from '../../src/trace-span.ts';
+import type { TraceSpan } from '@meshtrace/harness';
 
 /** Literal ids, so a failing assertion names spans a reader can find. */
 export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';

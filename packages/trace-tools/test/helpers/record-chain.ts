@@ -1,6 +1,5 @@
+import { startZipkinReceiver, type ZipkinSpan } from '@meshtrace/harness';
 import { type ChainOptions, startChain } from '../../src/demo-chain.ts';
-import { startZipkinReceiver } from '../../src/zipkin-receiver.ts';
-import type { ZipkinSpan } from '../../src/zipkin-span.ts';
 
 /** Distinct trace ids among the spans that match. */
 export function tracesWith(spans: readonly ZipkinSpan[], match: (span: ZipkinSpan) => boolean): Set<string> {

@@ -1,5 +1,4 @@
-import type { OtlpResourceSpans, OtlpSpan } from '../../src/otlp-spans.ts';
-import type { ZipkinSpan } from '../../src/zipkin-span.ts';
+import type { OtlpResourceSpans, OtlpSpan, ZipkinSpan } from '@meshtrace/harness';
 
 /** How the fake Jaeger writes enums: pdata's JSON uses numbers, protojson the SPAN_KIND_* names. */
 export type EnumStyle = 'number' | 'name';

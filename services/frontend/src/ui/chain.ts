@@ -31,7 +31,7 @@ export type Call = Omit<DownstreamReport, 'body' | 'error'> & { readonly error?:
 
 /**
  * One simulated Envoy sidecar the request passed on its way to a hop, from the trail header the
- * local mesh's sidecars add (`./pnpmw demo --mesh`; trace-tools envoy-sidecar.ts): the trace
+ * local mesh's sidecars add (`./pnpmw demo --mesh`; harness envoy-sidecar.ts): the trace
  * headers as it received them and as it sent them on. A real mesh adds no such header.
  */
 export interface SidecarPass {

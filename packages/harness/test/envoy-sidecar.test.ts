@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSidecarTrail, SIDECAR_TRAIL, type Sidecar, startSidecar } from '../src/envoy-sidecar.ts';
-import type { MeshProvider } from '../src/mesh-providers.ts';
+import type { MeshProvider } from '../src/index.ts';
 import { startZipkinReceiver, type ZipkinReceiver } from '../src/zipkin-receiver.ts';
 
 /**

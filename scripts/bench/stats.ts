@@ -1,5 +1,5 @@
 /**
- * The statistics behind `pnpm bench`: medians, quartiles and a confidence
+ * The statistics behind `./pnpmw bench`: medians, quartiles and a confidence
  * interval for the median, from a handful of rounds. Pure functions, no I/O.
  *
  * Why medians: on a shared machine a round is either roughly right or hit by

@@ -3,8 +3,8 @@
  * backend uses, with no tracing, no plugins and no hooks. Its only change from
  * the defaults is one log line per request instead of two (Fastify's logger,
  * at LOG_LEVEL), so every server in the bench writes as many lines as the
- * backend's access log. Started by scripts/bench.ts and
- * scripts/bench-footprint.ts; reads PORT, HOST and LOG_LEVEL.
+ * backend's access log. Started by processes.ts; reads PORT, HOST and
+ * LOG_LEVEL.
  *
  * Plain JavaScript on purpose: the backend runs from compiled dist/, and
  * Node's TypeScript stripping would add about 17 MiB and some start-up time
@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 // fastify is a dependency of the services, not of the root: load the backend's copy.
-const fromBackend = createRequire(new URL('../services/backend/package.json', import.meta.url));
+const fromBackend = createRequire(new URL('../../services/backend/package.json', import.meta.url));
 /** @type {typeof import('fastify')} */
 const { default: Fastify, LogController } = await import(pathToFileURL(fromBackend.resolve('fastify')).href);
 

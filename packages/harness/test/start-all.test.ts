@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ServiceProcess, startAll, startService } from '../src/index.ts';
+import { type ServiceProcess, startAll, startService } from '../src/service-process.ts';
 
 describe('startAll', () => {
   it('starts everything at once and hands each back in order', async () => {

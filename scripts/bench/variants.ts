@@ -1,10 +1,20 @@
 /**
- * What `pnpm bench` compares, and `pnpm bench:profile` profiles: each variant
+ * What `./pnpmw bench` compares and `./pnpmw bench:profile` profiles: each variant
  * is a server and the request sent to it. Shared, so that a profile is taken
- * under exactly the load the bench measured.
+ * under exactly the load the bench measured. A new variant is one entry in
+ * VARIANTS (and a server in SERVERS if it needs its own process).
  */
-import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../packages/tracing/src/headers.ts';
-import type { ServerKind } from './bench-processes.ts';
+import { X_B3_SAMPLED, X_B3_SPAN_ID, X_B3_TRACE_ID } from '../../packages/tracing/src/headers.ts';
+
+/** The server processes the benchmarks start. */
+export type ServerKind =
+  | 'bare' // bare-fastify.js: a Fastify hello-world, the yardstick
+  | 'backend-off' // the backend with OTEL_SDK_DISABLED=true
+  | 'backend-on' // the backend sampling 100%, exporting Zipkin v2 JSON to a sink
+  | 'backend-otlp'; // the same, exporting OTLP/HTTP protobuf (OTEL_TRACES_EXPORTER=otlp)
+
+/** The kinds that export spans, and so need a sink. */
+export const exportsSpans = (kind: ServerKind) => kind === 'backend-on' || kind === 'backend-otlp';
 
 export type ServerId = 'bare' | 'off' | 'on' | 'on-otlp' | 'on-unsampled';
 

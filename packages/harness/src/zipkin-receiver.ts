@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { decodeOtlpTraces } from './otlp-proto.ts';
@@ -19,10 +19,12 @@ export interface ZipkinReceiver {
   readonly url: string;
   /** The URL to give OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (protobuf or JSON, gzip or not). */
   readonly otlpUrl: string;
-  /** Every Zipkin span received so far, in arrival order. */
-  readonly spans: readonly ZipkinSpan[];
+  /** Every Zipkin span received so far, in arrival order (a test may empty it between cases). */
+  readonly spans: ZipkinSpan[];
   /** Every OTLP span received so far, in arrival order. */
   readonly otlpSpans: readonly TraceSpan[];
+  /** The request headers of every accepted upload, Zipkin or OTLP: what an exporter sends besides spans. */
+  readonly uploads: readonly IncomingHttpHeaders[];
   /** Called with each accepted Zipkin batch. */
   onSpans(listener: (batch: readonly ZipkinSpan[]) => void): void;
   /** Called with each accepted OTLP batch. */
@@ -88,6 +90,7 @@ function readOtlp(req: IncomingMessage, body: Buffer): OtlpTracesResult | undefi
 export async function startZipkinReceiver(options: ZipkinReceiverOptions = {}): Promise<ZipkinReceiver> {
   const spans: ZipkinSpan[] = [];
   const otlpSpans: TraceSpan[] = [];
+  const uploads: IncomingHttpHeaders[] = [];
   const listeners: Array<(batch: readonly ZipkinSpan[]) => void> = [];
   const otlpListeners: Array<(batch: readonly TraceSpan[]) => void> = [];
 
@@ -101,6 +104,7 @@ export async function startZipkinReceiver(options: ZipkinReceiverOptions = {}): 
       const request = readOtlp(req, body);
       if (request === undefined) return answer(res, 400, 'expected an OTLP ExportTraceServiceRequest');
       const batch = fromOtlp(request);
+      uploads.push(req.headers);
       otlpSpans.push(...batch);
       for (const listener of otlpListeners) listener(batch);
       const json = req.headers['content-type']?.startsWith('application/json');
@@ -112,6 +116,7 @@ export async function startZipkinReceiver(options: ZipkinReceiverOptions = {}): 
     const batch = parseJson(body);
     if (!Array.isArray(batch) || !batch.every(isZipkinSpan))
       return answer(res, 400, 'expected a JSON array of Zipkin v2 spans');
+    uploads.push(req.headers);
     spans.push(...batch);
     for (const listener of listeners) listener(batch);
     answer(res, 202);
@@ -126,6 +131,7 @@ export async function startZipkinReceiver(options: ZipkinReceiverOptions = {}): 
     otlpUrl: `http://${host}:${port}${OTLP_TRACES_PATH}`,
     spans,
     otlpSpans,
+    uploads,
     onSpans(listener) {
       listeners.push(listener);
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type EnvoySpan, type Headers, injectContext, startSpan, tracingDecision } from '../src/envoy-tracers.ts';
-import type { MeshProvider } from '../src/mesh-providers.ts';
+import type { MeshProvider } from '../src/index.ts';
 
 /**
  * The simulated sidecar's header rules, one row each, with the Envoy source it

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { MeshProvider } from './mesh-providers.ts';
 
 /**
  * A SIMULATION of what Envoy's two tracers do to trace headers, for the local
@@ -10,6 +9,14 @@ import type { MeshProvider } from './mesh-providers.ts';
  * `x-client-trace-id` and `x-envoy-force-trace` forcing, `overall_sampling`,
  * per-route sampling, span tags beyond the few below. Pure: no I/O.
  */
+
+/**
+ * Istio's tracing providers, each the Envoy tracer it configures: `zipkin` (rewrites `x-b3-*`),
+ * `zipkin-w3c` (the zipkin provider with `traceContextOption: USE_B3_WITH_W3C_PROPAGATION`,
+ * Istio ≥ 1.28: rewrites both) and `opentelemetry` (rewrites only `traceparent`). The demo and
+ * `verify` name them the same (trace-tools' mesh-providers.ts).
+ */
+export type MeshProvider = 'zipkin' | 'zipkin-w3c' | 'opentelemetry';
 
 /** Request headers as Envoy reads them: lower-case names, the first value of each. */
 export type Headers = Record<string, string>;

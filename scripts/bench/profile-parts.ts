@@ -1,8 +1,10 @@
 /**
  * Where a V8 CPU profile's busy time went: by the part of the request path
- * each sample belongs to, and by function. scripts/cpuprofile-diff.ts divides
- * these by the requests served to compare two `bench:profile` runs per request.
+ * each sample belongs to, by package and by function, counting only the
+ * samples inside the measured window. `./pnpmw bench:profile` divides these by the
+ * requests served (or the starts) in that window to compare two profiles.
  */
+import { writeFileSync } from 'node:fs';
 
 export interface CpuProfile {
   readonly nodes: readonly {
@@ -153,4 +155,26 @@ export function profileTotals(profile: CpuProfile, window?: Window): ProfileTota
     add(byFunction, `${leaf.functionName || '(anonymous)'}${where}`, micros);
   });
   return { busy, byPart, byPackage, byFunction };
+}
+
+/** What a profiled run was, written beside its `.cpuprofile`: the measured window and the requests or starts in it. */
+export interface ProfileRun {
+  /** Requests answered, or starts, inside the window. */
+  readonly count: number;
+  readonly unit: 'request' | 'start';
+  readonly window: Window;
+}
+
+/** The monotonic clock in µs: the clock V8 stamps a CPU profile's samples with. */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** `DIR/name.cpuprofile` → `DIR/name.json`. */
+export function runFileOf(profile: string): string {
+  return profile.replace(/\.cpuprofile$/, '.json');
+}
+
+export function writeProfileRun(profile: string, run: ProfileRun): void {
+  writeFileSync(runFileOf(profile), `${JSON.stringify(run)}\n`);
 }

@@ -1,7 +1,7 @@
 /**
  * The benchmark's collector endpoint, in its own process so that receiving
  * spans does not share the load generator's event loop. Started by the
- * benchmarks (scripts/bench-processes.ts) with an IPC channel: it sends
+ * benchmarks (processes.ts) with an IPC channel: it sends
  * `{ url, otlpUrl }` once listening, and answers a `count` message with
  * `{ count }`, the spans received so far.
  *
@@ -16,7 +16,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-if (!process.send) throw new Error('zipkin-sink.ts runs as a child of the benchmarks, with an IPC channel');
+if (!process.send) throw new Error('span-sink.ts runs as a child of the benchmarks, with an IPC channel');
 
 const SPANS_PATH = '/api/v2/spans';
 const OTLP_PATH = '/v1/traces';

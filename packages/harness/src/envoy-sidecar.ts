@@ -2,8 +2,14 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { type EnvoySpan, type Headers, injectContext, startSpan, tracingDecision } from './envoy-tracers.ts';
-import type { MeshProvider } from './mesh-providers.ts';
+import {
+  type EnvoySpan,
+  type Headers,
+  injectContext,
+  type MeshProvider,
+  startSpan,
+  tracingDecision,
+} from './envoy-tracers.ts';
 import type { ZipkinSpan } from './zipkin-span.ts';
 
 /**
