@@ -5,7 +5,7 @@
  *   throughput  requests/s and server CPU per request for each variant
  *               (bench/variants.ts: a bare Fastify, the backend with tracing
  *               off, on with Zipkin or OTLP export, receiving unsampled B3,
- *               the JSON echo), alternating over rounds, paired per round,
+ *               Istio's default 1% mix, the JSON echo), alternating over rounds, paired per round,
  *               reported as medians with a 95% interval (bench/throughput.ts)
  *   startup     spawn → ready, CPU to ready and idle memory of a bare Fastify
  *               and the backend off and on, alternating (bench/startup.ts)

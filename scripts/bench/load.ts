@@ -27,6 +27,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
   connections: number;
   duration: number;
   headers?: Record<string, string>;
+  /** Sent in order on each connection, over and over; autocannon builds each request's bytes once. */
+  requests?: ReadonlyArray<{ readonly headers: Record<string, string> }>;
 }) => PromiseLike<AutocannonResult>;
 
 export interface LoadResult {
@@ -43,7 +45,11 @@ export async function runLoad(variant: Variant, origin: string, seconds: number)
     url: origin + variant.path,
     connections: CONNECTIONS,
     duration: seconds,
-    ...(variant.headers ? { headers: variant.headers } : {}),
+    ...(variant.cycle
+      ? { requests: variant.cycle.map((headers) => ({ headers })) }
+      : variant.headers
+        ? { headers: variant.headers }
+        : {}),
   });
   return {
     answered: result.requests.total,

@@ -16,7 +16,7 @@ export type ServerKind =
 /** The kinds that export spans, and so need a sink. */
 export const exportsSpans = (kind: ServerKind) => kind === 'backend-on' || kind === 'backend-otlp';
 
-export type ServerId = 'bare' | 'off' | 'on' | 'on-otlp' | 'on-unsampled';
+export type ServerId = 'bare' | 'off' | 'on' | 'on-otlp' | 'on-unsampled' | 'on-mix';
 
 export const SERVERS: Readonly<Record<ServerId, ServerKind>> = {
   bare: 'bare',
@@ -25,6 +25,8 @@ export const SERVERS: Readonly<Record<ServerId, ServerKind>> = {
   'on-otlp': 'backend-otlp',
   // Its own process and sink: no sampled span of another variant is exported during its runs.
   'on-unsampled': 'backend-on',
+  // Its own too: its sink's count must be its 1%.
+  'on-mix': 'backend-on',
 };
 
 /** What an Istio sidecar sends when its trace is not sampled: ids, and the decision not to record. */
@@ -34,12 +36,25 @@ export const UNSAMPLED_B3 = {
   [X_B3_SAMPLED]: '0',
 };
 
+/**
+ * The mesh's real mix at Istio's default 1% sampling (PILOT_TRACE_SAMPLING): one
+ * request in 100 a new sampled root (no trace headers), the other 99 arriving
+ * unsampled from a sidecar. Each connection sends the cycle in order, so the mix
+ * is exactly 1 in 100 whatever the run's length.
+ */
+export const MESH_MIX: readonly Record<string, string>[] = [
+  {},
+  ...Array<Record<string, string>>(99).fill(UNSAMPLED_B3),
+];
+
 export interface Variant {
   readonly name: string;
   readonly label: string;
   readonly server: ServerId;
   readonly path: string;
   readonly headers?: Record<string, string>;
+  /** Per-request headers, sent in this order on each connection, over and over (the check sends `headers`). */
+  readonly cycle?: readonly Record<string, string>[];
   /** What the server's `traceresponse` header must show, as a check that the variant is what it claims. */
   readonly expect: 'no traceresponse' | 'sampled' | 'not sampled';
 }
@@ -69,6 +84,24 @@ export const VARIANTS: readonly Variant[] = [
     server: 'on-unsampled',
     path: '/',
     headers: UNSAMPLED_B3,
+    expect: 'not sampled',
+  },
+  {
+    name: 'off-mix',
+    label: 'backend, tracing off, 1% sampled mix',
+    server: 'off',
+    path: '/',
+    headers: UNSAMPLED_B3,
+    cycle: MESH_MIX,
+    expect: 'no traceresponse',
+  },
+  {
+    name: 'on-mix',
+    label: 'backend, tracing on, 1% sampled mix',
+    server: 'on-mix',
+    path: '/',
+    headers: UNSAMPLED_B3,
+    cycle: MESH_MIX,
     expect: 'not sampled',
   },
   {

@@ -1,0 +1,140 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/harness';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { tracing } from '../src/fastify-tracing.ts';
+import { tracedRequest } from '../src/traced-request.ts';
+import { type InProcessTracing, installTracing } from './helpers/in-process-tracing.ts';
+
+/**
+ * A request that arrives already decided "not sampled" (what Istio sends for 99
+ * requests in 100) skips the SDK's span machinery (unsampledSpan() in
+ * fastify-tracing.ts). Over real HTTP: what it sends on, what it records and
+ * what reaches Zipkin must be what the SDK itself would have done.
+ */
+
+const TRACE = '463ac35c9f6413ad48485a3953bb6124';
+const SPAN = 'a2fb4a1d1a96d312';
+const UNSAMPLED_B3 = { 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN, 'x-b3-sampled': '0' };
+const UNSAMPLED_TRACE = 'a3ce929d0e0e47364bf92f3577b34da6';
+const SPAN_ID = /^[0-9a-f]{16}$/;
+
+let tracer: InProcessTracing;
+let zipkin: ZipkinReceiver;
+let downstream: Server;
+let downstreamUrl: string;
+const received: IncomingHttpHeaders[] = [];
+let app: FastifyInstance;
+let origin: string;
+
+beforeAll(async () => {
+  zipkin = await startZipkinReceiver();
+  // Every format we can write, so the deny is checked in each.
+  tracer = installTracing({ zipkinUrl: zipkin.url, propagators: ['tracecontext', 'baggage', 'b3', 'b3multi'] });
+  downstream = createServer((req, res) => {
+    received.push(req.headers);
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', resolve));
+  downstreamUrl = `http://127.0.0.1:${(downstream.address() as AddressInfo).port}/next`;
+  app = Fastify();
+  await app.register(tracing);
+  app.get('/hop', async () => {
+    await tracedRequest(downstreamUrl, { timeoutMs: 5000 });
+    return 'ok';
+  });
+  origin = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await app?.close();
+  downstream?.closeAllConnections();
+  downstream?.close();
+  await tracer?.uninstall();
+  await zipkin?.close();
+});
+
+beforeEach(() => {
+  tracer.useSampler('parentbased_always_on');
+  tracer.memory.reset();
+  zipkin.spans.length = 0;
+  received.length = 0;
+});
+
+/** One request over HTTP; our SERVER span's ids and flags, from traceresponse. */
+async function hop(headers: Record<string, string>) {
+  const response = await fetch(`${origin}/hop`, { headers });
+  await response.text();
+  expect(response.status).toBe(200);
+  const [, traceId, spanId, flags] = String(response.headers.get('traceresponse')).split('-');
+  return { traceId, spanId, flags, sent: received.at(-1) ?? {} };
+}
+
+describe('an unsampled request skips the SDK and keeps every propagation rule', () => {
+  it('continues the caller’s trace with a new span id of its own, each request another', async () => {
+    const first = await hop(UNSAMPLED_B3);
+    const second = await hop(UNSAMPLED_B3);
+    expect(first.traceId).toBe(TRACE);
+    expect(first.flags).toBe('00');
+    expect(first.spanId).toMatch(SPAN_ID);
+    expect(first.spanId).not.toBe(SPAN);
+    expect(second.spanId).not.toBe(first.spanId);
+  });
+
+  it('sends the deny on in x-b3-sampled, b3 and traceparent, with no debug flag', async () => {
+    const { sent } = await hop(UNSAMPLED_B3);
+    const client = sent['x-b3-spanid'];
+    expect(client).toMatch(SPAN_ID);
+    expect(client).not.toBe(SPAN);
+    expect(sent['x-b3-traceid']).toBe(TRACE);
+    expect(sent['x-b3-sampled']).toBe('0');
+    expect(sent['x-b3-flags']).toBeUndefined();
+    expect(sent.b3).toBe(`${TRACE}-${client}-0`);
+    // B3 ids say nothing about randomness: the W3C random flag stays clear.
+    expect(sent.traceparent).toBe(`00-${TRACE}-${client}-00`);
+  });
+
+  it('carries an unsampled traceparent’s tracestate and random flag on', async () => {
+    const { traceId, flags, sent } = await hop({
+      traceparent: `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-02`,
+      tracestate: 'rojo=00f067aa0ba902b7',
+    });
+    expect(traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(flags).toBe('02');
+    expect(sent.traceparent).toBe(`00-${traceId}-${sent['x-b3-spanid']}-02`);
+    expect(sent.tracestate).toBe('rojo=00f067aa0ba902b7');
+    expect(sent['x-b3-sampled']).toBe('0');
+  });
+
+  it('asks a sampler that is not parent-based: always_on and traceidratio record a caller’s sampled=0', async () => {
+    for (const sampler of ['always_on', 'traceidratio'] as const) {
+      tracer.useSampler(sampler);
+      tracer.memory.reset();
+      const { traceId, spanId, flags, sent } = await hop(UNSAMPLED_B3);
+      expect(flags).toBe('01');
+      expect(sent['x-b3-sampled']).toBe('1');
+      const server = tracer.memory.getFinishedSpans().find((span) => span.spanContext().spanId === spanId);
+      expect(server?.spanContext().traceId).toBe(traceId);
+      expect(server?.parentSpanContext?.spanId).toBe(SPAN);
+    }
+  });
+
+  it('leaves a deferred B3 decision (ids, no x-b3-sampled) to the SDK, which samples it', async () => {
+    const { flags } = await hop({ 'x-b3-traceid': TRACE, 'x-b3-spanid': SPAN });
+    expect(flags).toBe('01');
+  });
+
+  it('exports nothing for unsampled requests, and the sampled one among them', async () => {
+    // A trace of its own: earlier tests' recorded spans may still be on their way to Zipkin.
+    const unsampled = { ...UNSAMPLED_B3, 'x-b3-traceid': UNSAMPLED_TRACE };
+    for (let i = 0; i < 20; i++) await hop(unsampled);
+    const sampled = await hop({});
+    const uploaded = await zipkin.waitFor(
+      (spans) => spans.filter((span) => span.traceId === sampled.traceId).length === 2,
+    );
+    expect(uploaded.filter((span) => span.traceId === UNSAMPLED_TRACE)).toEqual([]);
+    const recorded = tracer.memory.getFinishedSpans().map((span) => span.spanContext().traceId);
+    expect(recorded).toEqual([sampled.traceId, sampled.traceId]);
+  });
+});
