@@ -5,7 +5,6 @@ import {
   type Link,
   propagation,
   ROOT_CONTEXT,
-  SamplingDecision,
   type Span,
   type SpanContext,
   SpanKind,
@@ -30,7 +29,6 @@ import {
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { formatTraceparent, TRACE_FLAG_RANDOM, TRACERESPONSE } from './headers.ts';
-import { type SdkSampling, sdkSampling } from './sdk.ts';
 
 /** What the plugin records on each traced request. */
 export interface RequestTrace {
@@ -153,35 +151,6 @@ function traceResponse(own: SpanContext, parent: SpanContext | undefined): strin
 }
 
 /**
- * The unsampled fast path, for a caller's span that arrived "not sampled" (99
- * requests in 100 behind Istio's default 1%). The SDK's startSpan would ask the
- * sampler and, on NOT_RECORD, return a NonRecordingSpan, after building what a
- * recorded span needs. Here the SDK's own sampler is asked first, with the
- * arguments startSpan would pass, and on NOT_RECORD the request gets what the
- * SDK would have returned: the caller's trace, a new span id from the SDK's id
- * generator, flags 00, so the deny goes downstream in every format inject()
- * writes. Any other answer (always_on, a deferred B3 decision) goes to the SDK,
- * which asks again and records. A new trace always goes to the SDK: its trace id
- * is made inside startSpan, and a ratio sampler asked on two ids would sample ratio².
- * Saves 0.1–0.2 µs per unsampled request (the SDK's 0.3–0.55 µs startSpan, timed
- * in a loop): below what the bench resolves (docs/benchmarks.md). The SDK's id
- * generator, not node:crypto: randomBytes(8) alone costs 5–7 µs.
- */
-function unsampledSpan(sampling: SdkSampling, extracted: Context, parent: SpanContext, name: string): Span | undefined {
-  if ((parent.traceFlags & TraceFlags.SAMPLED) !== 0) return undefined;
-  const result = sampling.sampler.shouldSample(extracted, parent.traceId, name, SpanKind.SERVER, {}, []);
-  if (result.decision !== SamplingDecision.NOT_RECORD) return undefined;
-  const own: SpanContext = {
-    traceId: parent.traceId,
-    spanId: sampling.idGenerator.generateSpanId(),
-    traceFlags: TraceFlags.NONE,
-  };
-  const traceState = result.traceState ?? parent.traceState;
-  if (traceState) own.traceState = traceState;
-  return trace.wrapSpanContext(own);
-}
-
-/**
  * One SERVER span per request, continuing the caller's trace. The span is
  * started in `onRequest` from the extracted headers, and the rest of the
  * request (hooks, handler, client calls, log lines) runs inside its context.
@@ -190,8 +159,6 @@ function unsampledSpan(sampling: SdkSampling, extracted: Context, parent: SpanCo
 async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions): Promise<void> {
   const tracer = options.tracer ?? trace.getTracer('@meshtrace/tracing');
   const trustCaller = options.incomingContext !== 'link';
-  // The fast path needs the sampler behind the tracer: known for the global one only.
-  const sampling = options.tracer ? undefined : sdkSampling();
   app.decorateRequest('trace', undefined);
 
   app.addHook('onRequest', function startServerSpan(request, reply, done) {
@@ -211,12 +178,18 @@ async function tracingPlugin(app: FastifyInstance, options: TracingPluginOptions
       parent = undefined;
     }
     const route = request.routeOptions.url;
-    const name = route ? `${request.method} ${route}` : request.method;
     // No attributes here: the SDK sanitises startSpan's attributes before it asks the sampler
     // (and again after), so every request paid for them. Saves about 2.5 µs (docs/benchmarks.md).
-    const span =
-      (sampling && parent && unsampledSpan(sampling, extracted, parent, name)) ||
-      tracer.startSpan(name, links ? { kind: SpanKind.SERVER, links } : { kind: SpanKind.SERVER }, extracted);
+    // An unsampled caller (99 requests in 100 behind Istio's 1%) takes the SDK's own short path:
+    // startSpan asks the configured sampler and, on NOT_RECORD, returns a non-recording span with
+    // a new span id and flags 00 (sdk-trace's Tracer.startSpan), which inject() sends on. A path of
+    // our own around it was measured at 0.1-0.2 µs less per request, below what the bench resolves,
+    // so it is not kept (docs/benchmarks.md, "The unsampled path").
+    const span = tracer.startSpan(
+      route ? `${request.method} ${route}` : request.method,
+      links ? { kind: SpanKind.SERVER, links } : { kind: SpanKind.SERVER },
+      extracted,
+    );
     if (span.isRecording()) span.setAttributes(serverAttributes(request, route));
     const active = trace.setSpan(extracted, span);
     request.trace = { span, context: active, parent };

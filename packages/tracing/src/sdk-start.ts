@@ -4,11 +4,11 @@ import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-t
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, RandomIdGenerator, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { SpanExportError } from './errors.ts';
 import { B3_SINGLE } from './headers.ts';
 import { createPropagator, createSampler } from './propagation.ts';
-import { type ExportCounters, type SdkSampling, shareSampling } from './sdk.ts';
+import type { ExportCounters } from './sdk.ts';
 import { parseResourceAttributes, type TracingSettings } from './settings.ts';
 import { createZipkinExporter, debugSpanProcessor } from './zipkin-upload.ts';
 
@@ -201,28 +201,22 @@ function spanProcessors(settings: TracingSettings, counters: ExportCounters): Sp
  * is enabled.
  */
 export function startNodeSdk(settings: TracingSettings, counters: ExportCounters): NodeSDK {
-  // One sampler and id generator, given to the SDK and shared with the tracing plugin's fast path.
-  const sampling: SdkSampling = { sampler: createSampler(settings), idGenerator: new RandomIdGenerator() };
-  const processors = spanProcessors(settings, counters);
   const sdk = new NodeSDK({
     // The resource, not ZipkinExporter's serviceName option, decides the name Zipkin and Jaeger show.
     // OTEL_RESOURCE_ATTRIBUTES was read with the identity (settings.ts), not again by a detector.
     resource: resourceFromAttributes(settings.identity.attributes),
     autoDetectResources: false,
-    sampler: sampling.sampler,
-    idGenerator: sampling.idGenerator,
+    sampler: createSampler(settings),
     // Over NodeSDK's own reading of OTEL_*_ATTRIBUTE_VALUE_LENGTH_LIMIT: ours has a default (256).
     spanLimits: { attributeValueLengthLimit: settings.attributeValueLengthLimit },
     textMapPropagator: createPropagator(settings.propagators),
-    spanProcessors: processors,
+    spanProcessors: spanProcessors(settings, counters),
     instrumentations: [],
     // Empty arrays, not omissions: NodeSDK otherwise starts OTLP metric and log exporters.
     metricReaders: [],
     logRecordProcessors: [],
   });
   sdk.start();
-  // NodeSDK installs a TracerProvider only when there are span processors (not for OTEL_TRACES_EXPORTER=none).
-  if (processors.length > 0) shareSampling(sampling);
   // After NodeSDK, which installs a plain-text console logger of its own.
   diag.setLogger(diagLogger, { logLevel: diagLevel(settings.logLevel), suppressOverrideMessage: true });
   setGlobalErrorHandler(reportUncountedErrors);

@@ -1,6 +1,5 @@
 import { diag } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
-import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace';
 import {
   type Environment,
   type IdentityDefaults,
@@ -85,27 +84,6 @@ export class ExportCounters {
       this.lastError ? `last error: ${this.lastError}` : '',
     );
   }
-}
-
-/**
- * The sampler and id generator a TracerProvider was given, built once from the
- * settings (sdk-start.ts): the tracing plugin asks the same sampler first, so a
- * request already decided "not sampled" skips the SDK's span machinery.
- */
-export interface SdkSampling {
-  readonly sampler: Sampler;
-  readonly idGenerator: IdGenerator;
-}
-let sampling: SdkSampling | undefined;
-
-/** Records the sampling the global TracerProvider runs with (sdk-start.ts; the tests' in-process SDK). */
-export function shareSampling(given: SdkSampling | undefined): void {
-  sampling = given;
-}
-
-/** The sampling the global TracerProvider runs with; undefined when no SDK runs (or it records nothing). */
-export function sdkSampling(): SdkSampling | undefined {
-  return sampling;
 }
 
 let sdk: NodeSDK | undefined;

@@ -2,14 +2,12 @@ import { context, propagation, type TextMapPropagator, trace } from '@openteleme
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   InMemorySpanExporter,
-  RandomIdGenerator,
   type Sampler,
   SimpleSpanProcessor,
   type SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { createPropagator, createSampler, type PropagatorName, type SamplerName } from '../../src/propagation.ts';
-import { shareSampling } from '../../src/sdk.ts';
 import { createZipkinExporter, debugSpanProcessor } from '../../src/zipkin-upload.ts';
 
 export interface InProcessTracing {
@@ -25,8 +23,8 @@ export interface InProcessTracing {
 
 /**
  * The SDK as startTracing() assembles it, minus the batch processor: our
- * propagator, our sampler (shared with the plugin's fast path) and the debug
- * marker, installed as the OpenTelemetry globals. With `zipkinUrl`, each span is also uploaded there as it ends.
+ * propagator, our sampler and the debug marker, installed as the OpenTelemetry
+ * globals. With `zipkinUrl`, each span is also uploaded there as it ends.
  */
 export function installTracing(
   options: { zipkinUrl?: string; propagators?: readonly PropagatorName[] } = {},
@@ -42,10 +40,7 @@ export function installTracing(
     const exporter = createZipkinExporter({ url: options.zipkinUrl, timeoutMs: 5000 });
     processors.push(new SimpleSpanProcessor({ exporter }));
   }
-  const idGenerator = new RandomIdGenerator();
-  const provider = new TracerProvider({ sampler, idGenerator, spanProcessors: processors });
-  // As startTracing() does: the plugin's unsampled fast path asks the provider's own sampler.
-  shareSampling({ sampler, idGenerator });
+  const provider = new TracerProvider({ sampler, spanProcessors: processors });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   // The API takes one global propagator per process: this one delegates, so tests can switch.
   let propagator = createPropagator(options.propagators ?? ['tracecontext', 'baggage', 'b3multi']);
@@ -66,7 +61,6 @@ export function installTracing(
     },
     async uninstall() {
       await provider.shutdown();
-      shareSampling(undefined);
       trace.disable();
       propagation.disable();
       context.disable();

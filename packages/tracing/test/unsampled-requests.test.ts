@@ -9,9 +9,9 @@ import { type InProcessTracing, installTracing } from './helpers/in-process-trac
 
 /**
  * A request that arrives already decided "not sampled" (what Istio sends for 99
- * requests in 100) skips the SDK's span machinery (unsampledSpan() in
- * fastify-tracing.ts). Over real HTTP: what it sends on, what it records and
- * what reaches Zipkin must be what the SDK itself would have done.
+ * requests in 100 behind its default 1%). Over real HTTP: it continues the
+ * trace with a span id of its own, sends the deny on in every format, records
+ * and exports nothing, and a sampler that is not parent-based is still asked.
  */
 
 const TRACE = '463ac35c9f6413ad48485a3953bb6124';
@@ -71,7 +71,7 @@ async function hop(headers: Record<string, string>) {
   return { traceId, spanId, flags, sent: received.at(-1) ?? {} };
 }
 
-describe('an unsampled request skips the SDK and keeps every propagation rule', () => {
+describe('an unsampled request records nothing and keeps every propagation rule', () => {
   it('continues the caller’s trace with a new span id of its own, each request another', async () => {
     const first = await hop(UNSAMPLED_B3);
     const second = await hop(UNSAMPLED_B3);
