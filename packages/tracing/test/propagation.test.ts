@@ -1,14 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/harness';
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tracing } from '../src/fastify-tracing.ts';
 import { B3_SAMPLING } from '../src/headers.ts';
 import { createPropagator, type PropagatorName, type SamplerName, trustOrder } from '../src/propagation.ts';
-import { tracedRequest } from '../src/traced-request.ts';
 import { type InProcessTracing, installTracing } from './helpers/in-process-tracing.ts';
+import { startTracedHop, type TracedHop } from './helpers/traced-hop.ts';
 
 /**
  * Every propagation rule, one row each, with the line of the B3 spec
@@ -454,32 +450,16 @@ const ROWS: readonly Row[] = [
 
 let tracer: InProcessTracing;
 let zipkin: ZipkinReceiver;
-let downstream: Server;
-let downstreamUrl: string;
-let lastDownstream: IncomingHttpHeaders = {};
-let app: FastifyInstance;
+let traced: TracedHop;
 
 beforeAll(async () => {
   zipkin = await startZipkinReceiver();
   tracer = installTracing({ zipkinUrl: zipkin.url });
-  downstream = createServer((req, res) => {
-    lastDownstream = req.headers;
-    res.end('ok');
-  });
-  await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', resolve));
-  downstreamUrl = `http://127.0.0.1:${(downstream.address() as AddressInfo).port}/next`;
-  app = Fastify();
-  await app.register(tracing);
-  app.get('/hop', async (request) => {
-    await tracedRequest(downstreamUrl, { timeoutMs: 5000 });
-    return { parent: request.trace?.parent?.spanId ?? null };
-  });
+  traced = await startTracedHop();
 });
 
 afterAll(async () => {
-  await app?.close();
-  downstream?.closeAllConnections();
-  downstream?.close();
+  await traced?.close();
   await tracer?.uninstall();
   await zipkin?.close();
 });
@@ -490,7 +470,7 @@ describe('propagation rules, at a traced hop', () => {
     tracer.usePropagators(row.propagators ?? ['tracecontext', 'baggage', 'b3multi']);
     tracer.memory.reset();
     zipkin.spans.length = 0;
-    const response = await app.inject({ method: 'GET', url: '/hop', headers: row.headers });
+    const response = await traced.app.inject({ method: 'GET', url: '/hop', headers: row.headers });
     expect(response.statusCode).toBe(200);
     const [, traceId, spanId, flags] = String(response.headers.traceresponse).split('-');
     const { parent } = response.json() as { parent: string | null };
@@ -511,6 +491,7 @@ describe('propagation rules, at a traced hop', () => {
     expect(recorded.find((span) => span.kind === 1)?.spanContext().spanId ?? spanId).toBe(spanId);
 
     // Sent downstream: our trace, our CLIENT span, the decision, and nothing contradictory.
+    const lastDownstream = traced.received.at(-1) ?? {};
     expect(lastDownstream['x-b3-traceid']).toBe(traceId);
     expect(lastDownstream['x-b3-flags']).toBe(row.debug ? '1' : undefined);
     expect(lastDownstream['x-b3-sampled']).toBe(row.recorded ? '1' : '0');
@@ -527,7 +508,7 @@ describe('propagation rules, at a traced hop', () => {
   });
 
   it('uploads spans with b3: 0 and no other trace header, so no proxy traces the uploads', async () => {
-    await app.inject({ method: 'GET', url: '/hop', headers: { 'x-b3-sampled': '1' } });
+    await traced.app.inject({ method: 'GET', url: '/hop', headers: { 'x-b3-sampled': '1' } });
     await zipkin.waitFor(() => zipkin.uploads.length > 0);
     for (const headers of zipkin.uploads) {
       expect(headers.b3).toBe('0');

@@ -1,11 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startZipkinReceiver, type ZipkinReceiver } from '@meshtrace/harness';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { tracing } from '../src/fastify-tracing.ts';
-import { tracedRequest } from '../src/traced-request.ts';
 import { type InProcessTracing, installTracing } from './helpers/in-process-tracing.ts';
+import { startTracedHop, type TracedHop } from './helpers/traced-hop.ts';
 
 /**
  * A request that arrives already decided "not sampled" (what Istio sends for 99
@@ -22,35 +18,17 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
 
 let tracer: InProcessTracing;
 let zipkin: ZipkinReceiver;
-let downstream: Server;
-let downstreamUrl: string;
-const received: IncomingHttpHeaders[] = [];
-let app: FastifyInstance;
-let origin: string;
+let traced: TracedHop;
 
 beforeAll(async () => {
   zipkin = await startZipkinReceiver();
   // Every format we can write, so the deny is checked in each.
   tracer = installTracing({ zipkinUrl: zipkin.url, propagators: ['tracecontext', 'baggage', 'b3', 'b3multi'] });
-  downstream = createServer((req, res) => {
-    received.push(req.headers);
-    res.end('ok');
-  });
-  await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', resolve));
-  downstreamUrl = `http://127.0.0.1:${(downstream.address() as AddressInfo).port}/next`;
-  app = Fastify();
-  await app.register(tracing);
-  app.get('/hop', async () => {
-    await tracedRequest(downstreamUrl, { timeoutMs: 5000 });
-    return 'ok';
-  });
-  origin = await app.listen({ port: 0, host: '127.0.0.1' });
+  traced = await startTracedHop();
 });
 
 afterAll(async () => {
-  await app?.close();
-  downstream?.closeAllConnections();
-  downstream?.close();
+  await traced?.close();
   await tracer?.uninstall();
   await zipkin?.close();
 });
@@ -59,16 +37,16 @@ beforeEach(() => {
   tracer.useSampler('parentbased_always_on');
   tracer.memory.reset();
   zipkin.spans.length = 0;
-  received.length = 0;
+  traced.received.length = 0;
 });
 
 /** One request over HTTP; our SERVER span's ids and flags, from traceresponse. */
 async function hop(headers: Record<string, string>) {
-  const response = await fetch(`${origin}/hop`, { headers });
+  const response = await fetch(`${traced.origin}/hop`, { headers });
   await response.text();
   expect(response.status).toBe(200);
   const [, traceId, spanId, flags] = String(response.headers.get('traceresponse')).split('-');
-  return { traceId, spanId, flags, sent: received.at(-1) ?? {} };
+  return { traceId, spanId, flags, sent: traced.received.at(-1) ?? {} };
 }
 
 describe('an unsampled request records nothing and keeps every propagation rule', () => {
