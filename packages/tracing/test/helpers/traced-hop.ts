@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { answeringWith } from '@meshtrace/harness';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { tracing } from '../../src/fastify-tracing.ts';
 import { tracedRequest } from '../../src/traced-request.ts';
@@ -21,16 +21,14 @@ export interface TracedHop {
 
 export async function startTracedHop(): Promise<TracedHop> {
   const received: IncomingHttpHeaders[] = [];
-  const downstream = createServer((req, res) => {
+  const downstream = await answeringWith((req, res) => {
     received.push(req.headers);
     res.end('ok');
-  });
-  await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', resolve));
-  const downstreamUrl = `http://127.0.0.1:${(downstream.address() as AddressInfo).port}/next`;
+  }, '/next');
   const app = Fastify();
   await app.register(tracing);
   app.get('/hop', async (request) => {
-    await tracedRequest(downstreamUrl, { timeoutMs: 5000 });
+    await tracedRequest(downstream.url, { timeoutMs: 5000 });
     return { parent: request.trace?.parent?.spanId ?? null };
   });
   const origin = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -40,7 +38,6 @@ export async function startTracedHop(): Promise<TracedHop> {
     received,
     async close() {
       await app.close();
-      downstream.closeAllConnections();
       downstream.close();
     },
   };
